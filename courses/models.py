@@ -1,0 +1,108 @@
+"""Courses, their lessons, and each learner's progress through them.
+
+Progress is stored as one row per completed lesson (never an array of ids), so the
+database's unique constraint makes a completion happen at most once, and deleting a
+lesson deletes its completions: a removed lesson is never counted.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Course(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    thumbnail = models.ImageField(upload_to="course-thumbnails/", blank=True)
+    is_published = models.BooleanField(
+        "published", default=False, help_text="Only published courses are shown to learners."
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Courses are listed by this number, then by title."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+        indexes = [models.Index(fields=["is_published", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("course_detail", kwargs={"course_slug": self.slug})
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    body = models.TextField(blank=True)
+    position = models.PositiveIntegerField(help_text="Order of the lesson within its course.")
+
+    class Meta:
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course", "position"], name="lesson_position_unique_in_course"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "lesson_detail", kwargs={"course_slug": self.course.slug, "lesson_slug": self.slug}
+        )
+
+
+class UserProgress(models.Model):
+    """One learner's enrolment in one course: when it started and when it was finished."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_progress"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="progress")
+    current_lesson = models.ForeignKey(
+        Lesson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where 'Continue' takes the learner: the next lesson not completed yet.",
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while every lesson of the course is completed."
+    )
+
+    class Meta:
+        verbose_name = "course progress"
+        verbose_name_plural = "course progress"
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="progress_unique_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"
+
+
+class LessonCompletion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="completion_unique_per_lesson"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.lesson}"

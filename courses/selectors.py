@@ -1,0 +1,168 @@
+"""Read side of courses and progress. Every function runs a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from courses.models import Course, Lesson, LessonCompletion, UserProgress
+from courses.progress import (
+    MILESTONES,
+    is_course_complete,
+    milestones_reached,
+    next_incomplete,
+    percent_complete,
+)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Where one learner stands in one course, computed from the lessons that exist now."""
+
+    course: Course
+    total_lessons: int
+    completed_lesson_ids: frozenset[int]
+    current_lesson: Lesson | None
+    started_at: datetime | None
+    completed_at: datetime | None
+
+    @property
+    def completed_count(self) -> int:
+        return len(self.completed_lesson_ids)
+
+    @property
+    def percentage(self) -> int:
+        return percent_complete(completed=self.completed_count, total=self.total_lessons)
+
+    @property
+    def is_completed(self) -> bool:
+        return is_course_complete(completed=self.completed_count, total=self.total_lessons)
+
+    @property
+    def is_started(self) -> bool:
+        return self.started_at is not None
+
+    @property
+    def milestones_reached(self) -> tuple[int, ...]:
+        return milestones_reached(self.percentage)
+
+    @property
+    def milestones(self) -> list[tuple[int, bool]]:
+        """Each milestone with whether it is reached, for the dots under the bar."""
+        reached = self.milestones_reached
+        return [(m, m in reached) for m in MILESTONES]
+
+
+def published_courses() -> QuerySet[Course]:
+    return Course.objects.filter(is_published=True)
+
+
+def course_get_published(*, slug: str) -> Course:
+    """The published course with this slug, or 404."""
+    return get_object_or_404(published_courses(), slug=slug)
+
+
+def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
+    """The lesson by slug *within* the published course named in the URL, or 404.
+
+    Looking the lesson up through its course is what stops a lesson of another course
+    from being completed under this course's address.
+    """
+    return get_object_or_404(
+        Lesson.objects.select_related("course").filter(course__is_published=True),
+        course__slug=course_slug,
+        slug=lesson_slug,
+    )
+
+
+def course_lessons(*, course: Course) -> list[Lesson]:
+    """The course's lessons in order, without their bodies."""
+    return list(
+        course.lessons.order_by("position").only("id", "course_id", "title", "slug", "position")
+    )
+
+
+def completed_lesson_ids(
+    *, user: AbstractBaseUser, course: Course, lessons: list[Lesson]
+) -> frozenset[int]:
+    """Ids of the lessons of `course` the learner has completed, among those that exist."""
+    rows = LessonCompletion.objects.filter(user=user, lesson__course=course)
+    return frozenset(rows.values_list("lesson_id", flat=True)) & {lesson.id for lesson in lessons}
+
+
+def course_progress_get(
+    *, user: AbstractBaseUser, course: Course, lessons: list[Lesson] | None = None
+) -> CourseProgress:
+    """One learner's progress in one course: three queries, two if `lessons` is given."""
+    if lessons is None:
+        lessons = course_lessons(course=course)
+    return course_progress_build(
+        course=course,
+        lessons=lessons,
+        completed=completed_lesson_ids(user=user, course=course, lessons=lessons),
+        progress=UserProgress.objects.filter(user=user, course=course).first(),
+    )
+
+
+def course_progress_build(
+    *,
+    course: Course,
+    lessons: list[Lesson],
+    completed: frozenset[int],
+    progress: UserProgress | None,
+) -> CourseProgress:
+    """Assemble a CourseProgress from rows already fetched; runs no query."""
+    current = None
+    if progress is not None and progress.current_lesson_id not in (None, *completed):
+        current = next((les for les in lessons if les.id == progress.current_lesson_id), None)
+    if current is None:
+        current = next_incomplete(lessons, completed) or (lessons[0] if lessons else None)
+    complete = is_course_complete(completed=len(completed), total=len(lessons))
+    return CourseProgress(
+        course=course,
+        total_lessons=len(lessons),
+        completed_lesson_ids=completed,
+        current_lesson=current,
+        started_at=progress.started_at if progress else None,
+        # A date from before lessons were added is stale: only a complete course has one.
+        completed_at=progress.completed_at if progress and complete else None,
+    )
+
+
+def course_progress_list(*, user: AbstractBaseUser) -> list[CourseProgress]:
+    """Progress in every published course, for the dashboard: three queries in all.
+
+    Lessons are counted, not loaded, so the page does not grow with course length;
+    "Continue" uses the stored current lesson (kept up to date by the services).
+    """
+    courses = published_courses().annotate(lesson_count=Count("lessons"))
+    completed_by_course: dict[int, set[int]] = {}
+    for course_id, lesson_id in LessonCompletion.objects.filter(
+        user=user, lesson__course__is_published=True
+    ).values_list("lesson__course_id", "lesson_id"):
+        completed_by_course.setdefault(course_id, set()).add(lesson_id)
+    progress_by_course = {
+        p.course_id: p
+        for p in UserProgress.objects.filter(user=user, course__is_published=True).select_related(
+            "current_lesson"
+        )
+    }
+    result = []
+    for course in courses:
+        completed = frozenset(completed_by_course.get(course.id, ()))
+        progress = progress_by_course.get(course.id)
+        current = progress.current_lesson if progress else None
+        complete = is_course_complete(completed=len(completed), total=course.lesson_count)
+        result.append(
+            CourseProgress(
+                course=course,
+                total_lessons=course.lesson_count,
+                completed_lesson_ids=completed,
+                current_lesson=None if current is None or current.id in completed else current,
+                started_at=progress.started_at if progress else None,
+                completed_at=progress.completed_at if progress and complete else None,
+            )
+        )
+    return result

@@ -1,0 +1,158 @@
+"""Write side of progress: completing and un-completing lessons.
+
+Every write runs in one transaction that first locks the learner's user row. That one
+lock serialises all progress writes of a learner (two tabs, a double click, parallel
+requests for different lessons or courses), so each write reads a state no one else is
+changing; the unique constraints remain the last line of defence. Different learners
+never wait for each other.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from achievements.models import Achievement
+from achievements.services import achievements_award_earned
+from courses.models import Course, Lesson, LessonCompletion, UserProgress
+from courses.progress import is_course_complete, milestones_crossed, next_incomplete
+from courses.selectors import (
+    CourseProgress,
+    completed_lesson_ids,
+    course_lessons,
+    course_progress_build,
+)
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    lesson: Lesson
+    changed: bool
+    progress: CourseProgress
+    next_lesson: Lesson | None
+    milestones_crossed: tuple[int, ...]
+    course_completed: bool
+    achievements_unlocked: tuple[Achievement, ...]
+
+
+@dataclass
+class _LockedState:
+    course: Course
+    lessons: list[Lesson]
+    completed: frozenset[int]
+    row: UserProgress | None
+
+    def progress(self) -> CourseProgress:
+        return course_progress_build(
+            course=self.course, lessons=self.lessons, completed=self.completed, progress=self.row
+        )
+
+
+def _lock(*, user: AbstractBaseUser, lesson: Lesson) -> _LockedState:
+    """Lock the learner, then read their state in the lesson's course (four queries)."""
+    if not lesson.course.is_published:
+        raise PermissionDenied("This course is not published.")
+    # SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction already serialises writers.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    course = lesson.course
+    lessons = course_lessons(course=course)
+    return _LockedState(
+        course=course,
+        lessons=lessons,
+        completed=completed_lesson_ids(user=user, course=course, lessons=lessons),
+        row=UserProgress.objects.filter(user=user, course=course).first(),
+    )
+
+
+@transaction.atomic
+def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResult:
+    """Mark a lesson completed. Idempotent: completing it again changes nothing.
+
+    Returns what changed so the page can announce it: milestones crossed, the course
+    finished, achievements unlocked. At most ten queries, whatever the sizes.
+    """
+    state = _lock(user=user, lesson=lesson)
+    before = state.progress()
+    changed = lesson.id not in state.completed
+    if changed:
+        LessonCompletion.objects.create(user=user, lesson=lesson)
+        state.completed = state.completed | {lesson.id}
+        current = next_incomplete(state.lessons, state.completed, after=lesson)
+    else:
+        current = before.current_lesson
+    completion_changed = _progress_save(user=user, state=state, current=current)
+    unlocked = achievements_award_earned(user=user) if changed or completion_changed else []
+    after = state.progress()
+    return CompletionResult(
+        lesson=lesson,
+        changed=changed,
+        progress=after,
+        next_lesson=next_incomplete(state.lessons, state.completed, after=lesson),
+        milestones_crossed=milestones_crossed(before=before.percentage, after=after.percentage),
+        course_completed=after.is_completed and not before.is_completed,
+        achievements_unlocked=tuple(unlocked),
+    )
+
+
+@transaction.atomic
+def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgress:
+    """Undo a completion. Idempotent. Achievements already unlocked are kept."""
+    state = _lock(user=user, lesson=lesson)
+    if lesson.id in state.completed:
+        LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
+        state.completed = state.completed - {lesson.id}
+        _progress_save(user=user, state=state, current=lesson)
+    return state.progress()
+
+
+def _progress_save(*, user: AbstractBaseUser, state: _LockedState, current: Lesson | None) -> bool:
+    """Create or update the progress row; completed_at follows the lessons on every path.
+
+    Returns whether the course's completion state changed.
+    """
+    complete = is_course_complete(completed=len(state.completed), total=len(state.lessons))
+    row = state.row
+    if row is None:
+        state.row = UserProgress.objects.create(
+            user=user,
+            course=state.course,
+            current_lesson=current,
+            completed_at=timezone.now() if complete else None,
+        )
+        return complete
+    was_complete = row.completed_at is not None
+    completed_at = (row.completed_at or timezone.now()) if complete else None
+    current_id = current.id if current else None
+    if (row.current_lesson_id, row.completed_at) != (current_id, completed_at):
+        row.current_lesson = current
+        row.completed_at = completed_at
+        row.save(update_fields=["current_lesson", "completed_at"])
+    return was_complete != complete
+
+
+@transaction.atomic
+def course_completion_refresh(*, course: Course) -> None:
+    """Bring every learner's completed_at in line with the course's lessons now.
+
+    Called after an admin adds or removes lessons: a course finished earlier is no
+    longer complete once a lesson is added (achievements it earned stay), and one whose
+    last missing lesson was removed becomes complete. Three queries, any course size.
+    """
+    lesson_count = course.lessons.count()
+    progress = UserProgress.objects.filter(course=course)
+    if lesson_count == 0:
+        progress.exclude(completed_at=None).update(completed_at=None)
+        return
+    finished = (
+        LessonCompletion.objects.filter(lesson__course=course)
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=lesson_count)
+        .values("user_id")
+    )
+    progress.exclude(completed_at=None).exclude(user_id__in=finished).update(completed_at=None)
+    progress.filter(completed_at=None, user_id__in=finished).update(completed_at=timezone.now())

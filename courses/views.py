@@ -1,0 +1,103 @@
+"""Learner pages. Thin: reads come from selectors, writes from services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from achievements.selectors import recent_unlocks
+from courses import selectors, services
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    progress = selectors.course_progress_list(user=request.user)
+    return render(
+        request,
+        "courses/dashboard.html",
+        {
+            "started": [p for p in progress if p.is_started],
+            "not_started": [p for p in progress if not p.is_started],
+            "recent_unlocks": recent_unlocks(user=request.user),
+        },
+    )
+
+
+@require_GET
+@login_required
+def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
+    course = selectors.course_get_published(slug=course_slug)
+    lessons = selectors.course_lessons(course=course)
+    progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
+    return render(
+        request,
+        "courses/course_detail.html",
+        {"course": course, "progress": progress, "lessons": lessons},
+    )
+
+
+@require_GET
+@login_required
+def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
+    return render(request, "courses/lesson_detail.html", _lesson_context(request, lesson))
+
+
+@require_POST
+@login_required
+def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
+    result = services.lesson_complete(user=request.user, lesson=lesson)
+    celebrations = _celebrations(result)
+    if request.htmx:
+        context = _lesson_context(request, lesson)
+        context["celebrations"] = celebrations
+        return render(request, "courses/lesson_detail.html#completion_update", context)
+    for text in celebrations:
+        messages.success(request, text)
+    return redirect(lesson)
+
+
+@require_POST
+@login_required
+def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
+    services.lesson_uncomplete(user=request.user, lesson=lesson)
+    if request.htmx:
+        context = _lesson_context(request, lesson)
+        context["celebrations"] = []
+        return render(request, "courses/lesson_detail.html#completion_update", context)
+    messages.info(request, f"“{lesson.title}” is marked as not complete.")
+    return redirect(lesson)
+
+
+def _lesson_context(request: HttpRequest, lesson) -> dict:
+    course = lesson.course
+    lessons = selectors.course_lessons(course=course)
+    progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
+    index = next(i for i, each in enumerate(lessons) if each.id == lesson.id)
+    return {
+        "course": course,
+        "lesson": lesson,
+        "lessons": lessons,
+        "progress": progress,
+        "position": index + 1,
+        "previous_lesson": lessons[index - 1] if index > 0 else None,
+        "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "is_completed": lesson.id in progress.completed_lesson_ids,
+    }
+
+
+def _celebrations(result: services.CompletionResult) -> list[str]:
+    """Milestones and course completion, as toast texts (achievements announce themselves)."""
+    texts = []
+    if result.course_completed:
+        texts.append(f"Course complete: you finished “{result.lesson.course.title}”. Well done!")
+    texts.extend(
+        f"Milestone reached: {m}% of “{result.lesson.course.title}”."
+        for m in result.milestones_crossed
+        if m < 100
+    )
+    return texts
