@@ -1,0 +1,42 @@
+import pytest
+from django.db import connection
+
+from tests.factories import CourseFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres_only need row locks and real parallel transactions."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (see README)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(username="ada")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def course(db):
+    """A published course with four lessons, in order."""
+    return CourseFactory(title="Intro to Testing", slug="intro-to-testing", lessons=4)
+
+
+@pytest.fixture
+def lessons(course):
+    return list(course.lessons.order_by("position"))
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,85 @@
+"""One factory per model; tests build exactly the data they talk about."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from achievements.models import Achievement, Rule, UserAchievement
+from courses.models import Course, Lesson, LessonCompletion, UserProgress
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    description = "A course about things worth knowing."
+    is_published = True
+    position = factory.Sequence(int)
+
+    @factory.post_generation
+    def lessons(course, create, extracted, **kwargs):
+        """`CourseFactory(lessons=5)` creates the course with five lessons."""
+        if create and extracted:
+            LessonFactory.create_batch(extracted, course=course)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    body = "Read this, then mark it complete."
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class UserProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserProgress
+
+    user = factory.SubFactory(UserFactory)
+    course = factory.SubFactory(CourseFactory)
+
+
+class LessonCompletionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LessonCompletion
+
+    user = factory.SubFactory(UserFactory)
+    lesson = factory.SubFactory(LessonFactory)
+
+
+class AchievementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Achievement
+
+    name = factory.Sequence(lambda n: f"Achievement {n}")
+    description = "Awarded for steady progress."
+    icon = "trophy"
+    rule = Rule.LESSONS_COMPLETED
+    threshold = 1
+    course = None
+
+
+class UserAchievementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserAchievement
+
+    user = factory.SubFactory(UserFactory)
+    achievement = factory.SubFactory(AchievementFactory)
