@@ -1,13 +1,20 @@
-# Two commands: `make run` serves the demo site, `make test` runs the whole suite.
+# `make run` serves the demo site, `make test` runs the whole suite.
 # DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/progress) switches to PostgreSQL.
+# `make serve` is production (DEBUG off; needs SECRET_KEY and ALLOWED_HOSTS, see README),
+# `make bench` measures it against PostgreSQL on this machine (docs/performance.md).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+# Sync workers: one request at a time each, so 3 keep 2 cores busy while one waits on
+# PostgreSQL. Raise to about 2 x cores + 1 on a bigger machine.
+WORKERS ?= 3
+BIND ?= 127.0.0.1:$(PORT)
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate serve bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -26,6 +33,19 @@ migrate: $(STAMP)
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+serve: $(STAMP)
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/gunicorn progress_site.wsgi --bind $(BIND) --workers $(WORKERS) \
+		--error-logfile - --graceful-timeout 20
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

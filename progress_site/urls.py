@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/ping/", views.session_ping, name="session_ping"),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,12 @@
-"""Account views the auth app does not ship: sign-up."""
+"""Account views the auth app does not ship: sign-up, and a signed-in check."""
 
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -26,3 +28,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": request.GET.get("next", "")},
         status=400 if form.is_bound else 200,
     )
+
+
+@require_GET
+@login_required
+def session_ping(request: HttpRequest) -> HttpResponse:
+    """204 while the session is signed in, the sign-in redirect otherwise.
+
+    Lets a client or a monitor check a session without rendering a page. It does only
+    what every learner request does (load the session and the user), which also makes
+    it the floor the benchmark compares every page against.
+    """
+    return HttpResponse(status=204)
