@@ -1,0 +1,240 @@
+"""The load generator: locust, as a library, in its own process (run.py starts it).
+
+Every virtual user signs in through the real sign-in form as a different learner, once;
+the scenarios then run one after another over the same signed-in users, each measured
+alone for a fixed time after the statistics are reset:
+
+- baseline:  GET /accounts/ping/, the floor every learner request pays (session, user);
+- complete:  "Complete lesson" as htmx sends it (HX-Request, the CSRF token from the
+             cookie in X-CSRFToken), each user walking through its learner's lessons;
+- dashboard: GET /;
+- course:    GET /courses/<slug>/, round the 20 courses.
+
+The server runs with its production settings, HTTPS-only cookies included: requests carry
+X-Forwarded-Proto: https as a TLS-terminating proxy would send it, and the cookie jar
+returns secure cookies over the loopback connection.
+
+Writes a JSON report: per scenario requests, failures, percentiles and CPU seconds of the
+app server, PostgreSQL and this process; and every completion the server acknowledged.
+"""
+
+import argparse
+import itertools
+import json
+import logging
+import time
+from http.cookiejar import DefaultCookiePolicy
+
+import gevent
+import psutil
+from locust import User, constant, events, task
+from locust.contrib.fasthttp import FastHttpSession
+from locust.env import Environment
+from locust.log import setup_logging
+
+SCENARIOS = ("baseline", "complete", "dashboard", "course")
+EXPECTED_STATUS = {"baseline": 204, "complete": 200, "dashboard": 200, "course": 200}
+
+
+class TrustTheProxyPolicy(DefaultCookiePolicy):
+    """Send Secure cookies over http: the proxy header says the request is HTTPS."""
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        return True
+
+
+class Run:
+    """State the users share: the plan, the current scenario, what was acknowledged."""
+
+    plan: dict = {}
+    scenario: str | None = None
+    signed_in = 0
+    sign_in_failures: list[str] = []
+    acknowledged: list[tuple[str, int]] = []
+    exhausted: set[str] = set()
+    next_learner = itertools.count()
+
+
+class Learner(User):
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.account = Run.plan["learners"][next(Run.next_learner)]
+        self.todo = iter(self.account["todo"])
+        self.courses = itertools.cycle(Run.plan["courses"])
+        # Sign-in hashes the password (about a second of CPU each): 16 at once queue up.
+        self.session = FastHttpSession(
+            self.host,
+            request_event=self.environment.events.request,
+            user=self,
+            connection_timeout=60.0,
+            network_timeout=60.0,
+        )
+        self.session.cookiejar.set_policy(TrustTheProxyPolicy())
+        self.headers = {
+            "X-Forwarded-Proto": "https",
+            "Origin": self.host.replace("http:", "https:"),
+        }
+        self.sign_in()
+
+    def sign_in(self) -> None:
+        self.session.get("/accounts/login/", headers=self.headers, name="sign-in form")
+        response = self.session.post(
+            "/accounts/login/",
+            data={
+                "username": self.account["username"],
+                "password": Run.plan["password"],
+                "csrfmiddlewaretoken": self.cookie("csrftoken"),
+            },
+            headers=self.headers,
+            allow_redirects=False,
+            name="sign-in",
+        )
+        if response.status_code == 302:
+            Run.signed_in += 1
+        else:
+            Run.sign_in_failures.append(
+                f"{self.account['username']}: {response.status_code} {response.error}"
+            )
+
+    def cookie(self, name: str) -> str:
+        return next((c.value for c in self.session.cookiejar if c.name == name), "")
+
+    @task
+    def act(self) -> None:
+        scenario = Run.scenario
+        if scenario is None:
+            gevent.sleep(0.05)
+        elif scenario == "complete":
+            self.complete()
+        elif scenario == "baseline":
+            self.get("/accounts/ping/", scenario)
+        elif scenario == "dashboard":
+            self.get("/", scenario)
+        else:
+            self.get(f"/courses/{next(self.courses)}/", scenario)
+
+    def get(self, url: str, scenario: str) -> None:
+        with self.session.get(
+            url, headers=self.headers, name=scenario, allow_redirects=False, catch_response=True
+        ) as response:
+            self.expect(response, scenario)
+
+    def complete(self) -> None:
+        step = next(self.todo, None)
+        if step is None:
+            Run.exhausted.add(self.account["username"])
+            gevent.sleep(0.05)
+            return
+        course, lesson, lesson_id = step
+        with self.session.post(
+            f"/courses/{course}/{lesson}/complete/",
+            headers={**self.headers, "HX-Request": "true", "X-CSRFToken": self.cookie("csrftoken")},
+            name="complete",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                Run.acknowledged.append((self.account["username"], lesson_id))
+            self.expect(response, "complete")
+
+    @staticmethod
+    def expect(response, scenario: str) -> None:
+        if response.status_code != EXPECTED_STATUS[scenario]:
+            response.failure(f"HTTP {response.status_code}")
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def server_processes(server_pid: int, database: str) -> dict[str, list[psutil.Process]]:
+    """The app server's processes, and PostgreSQL's backends serving the bench database."""
+    app = [psutil.Process(server_pid), *psutil.Process(server_pid).children(recursive=True)]
+    db = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            db.append(process)
+    return {"app": app, "db": db, "load": [psutil.Process()]}
+
+
+def measure(env: Environment, scenario: str, duration: float, server_pid: int, database: str):
+    processes = server_processes(server_pid, database)
+    Run.scenario = scenario
+    env.stats.reset_all()
+    cpu_before = {k: cpu_seconds(v) for k, v in processes.items()}
+    started = time.monotonic()
+    gevent.sleep(duration)
+    elapsed = time.monotonic() - started
+    cpu = {k: cpu_seconds(v) - cpu_before[k] for k, v in processes.items()}
+    entry = env.stats.get(scenario, "POST" if scenario == "complete" else "GET")
+    Run.scenario = None
+    return {
+        "scenario": scenario,
+        "seconds": elapsed,
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "errors": {str(e.error): e.occurrences for e in env.stats.errors.values()},
+        "rps": entry.num_requests / elapsed,
+        "p50": entry.get_response_time_percentile(0.50),
+        "p95": entry.get_response_time_percentile(0.95),
+        "p99": entry.get_response_time_percentile(0.99),
+        "max": entry.max_response_time,
+        "cpu_seconds": cpu,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--plan", required=True, help="JSON written by run.py")
+    parser.add_argument("--report", required=True, help="where to write the JSON report")
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--server-pid", type=int, required=True)
+    parser.add_argument("--database", required=True)
+    args = parser.parse_args()
+    setup_logging("WARNING")
+    logging.getLogger("locust").setLevel(logging.ERROR)
+
+    with open(args.plan) as f:
+        Run.plan = json.load(f)
+    env = Environment(user_classes=[Learner], host=args.host, events=events)
+    runner = env.create_local_runner()
+    runner.start(args.users, spawn_rate=args.users)
+    deadline = time.monotonic() + 120
+    while Run.signed_in + len(Run.sign_in_failures) < args.users:
+        if time.monotonic() > deadline:
+            raise SystemExit("Virtual users did not sign in within 120 s.")
+        gevent.sleep(0.2)
+    if Run.sign_in_failures:
+        raise SystemExit(f"Sign-in failed: {Run.sign_in_failures}")
+
+    results = []
+    for scenario in SCENARIOS:
+        gevent.sleep(1)  # let the previous scenario's last requests finish
+        results.append(measure(env, scenario, args.duration, args.server_pid, args.database))
+    gevent.sleep(2)  # in-flight completions get their answer before the users stop
+    runner.quit()
+
+    with open(args.report, "w") as f:
+        json.dump(
+            {
+                "scenarios": results,
+                "acknowledged": Run.acknowledged,
+                "exhausted": sorted(Run.exhausted),
+            },
+            f,
+        )
+
+
+if __name__ == "__main__":
+    main()
