@@ -32,6 +32,9 @@ from courses.selectors import (
 class CompletionResult:
     lesson: Lesson
     changed: bool
+    # The course's lessons and the progress as committed, so the page can be drawn
+    # without reading them again.
+    lessons: list[Lesson]
     progress: CourseProgress
     next_lesson: Lesson | None
     milestones_crossed: tuple[int, ...]
@@ -90,6 +93,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     return CompletionResult(
         lesson=lesson,
         changed=changed,
+        lessons=state.lessons,
         progress=after,
         next_lesson=next_incomplete(state.lessons, state.completed, after=lesson),
         milestones_crossed=milestones_crossed(before=before.percentage, after=after.percentage),

@@ -52,7 +52,7 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
     result = services.lesson_complete(user=request.user, lesson=lesson)
     celebrations = _celebrations(result)
     if request.htmx:
-        context = _lesson_context(request, lesson)
+        context = _lesson_context(request, lesson, lessons=result.lessons, progress=result.progress)
         context["celebrations"] = celebrations
         return render(request, "courses/lesson_detail.html#completion_update", context)
     for text in celebrations:
@@ -73,10 +73,19 @@ def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) 
     return redirect(lesson)
 
 
-def _lesson_context(request: HttpRequest, lesson) -> dict:
+def _lesson_context(
+    request: HttpRequest,
+    lesson,
+    *,
+    lessons: list | None = None,
+    progress: selectors.CourseProgress | None = None,
+) -> dict:
+    """Context of the lesson page; `lessons` and `progress` when the caller has them."""
     course = lesson.course
-    lessons = selectors.course_lessons(course=course)
-    progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
+    if lessons is None:
+        lessons = selectors.course_lessons(course=course)
+    if progress is None:
+        progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
     index = next(i for i, each in enumerate(lessons) if each.id == lesson.id)
     return {
         "course": course,
