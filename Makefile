@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
+# gunicorn's control socket is one fixed path per user: two servers on a host would fight
+# over it, and nothing here uses it (--no-control-socket).
 # Sync workers: one request at a time each, so 3 keep 2 cores busy while one waits on
 # PostgreSQL. Raise to about 2 x cores + 1 on a bigger machine.
 WORKERS ?= 3
@@ -38,7 +40,7 @@ serve: $(STAMP)
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/gunicorn progress_site.wsgi --bind $(BIND) --workers $(WORKERS) \
-		--error-logfile - --graceful-timeout 20
+		--error-logfile - --graceful-timeout 20 --no-control-socket
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
