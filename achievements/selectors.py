@@ -20,9 +20,9 @@ def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
         .values_list("lesson__course_id", "n")
     )
     completed = frozenset(
-        UserProgress.objects.filter(user=user, completed_at__isnull=False).values_list(
-            "course_id", flat=True
-        )
+        UserProgress.objects.filter(user=user, completed_at__isnull=False)
+        .order_by()
+        .values_list("course_id", flat=True)
     )
     return LearnerStats(lessons_by_course=by_course, completed_course_ids=completed)
 
