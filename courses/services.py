@@ -31,6 +31,7 @@ from courses.selectors import (
 @dataclass(frozen=True)
 class CompletionResult:
     lesson: Lesson
+    lessons: list[Lesson]
     changed: bool
     progress: CourseProgress
     next_lesson: Lesson | None
@@ -89,6 +90,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     after = state.progress()
     return CompletionResult(
         lesson=lesson,
+        lessons=state.lessons,
         changed=changed,
         progress=after,
         next_lesson=next_incomplete(state.lessons, state.completed, after=lesson),

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from achievements.selectors import recent_unlocks
 from courses import selectors, services
+from courses.models import Lesson
+from courses.selectors import CourseProgress
 
 
 @require_GET
@@ -52,7 +54,7 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
     result = services.lesson_complete(user=request.user, lesson=lesson)
     celebrations = _celebrations(result)
     if request.htmx:
-        context = _lesson_context(request, lesson)
+        context = _lesson_context(request, lesson, lessons=result.lessons, progress=result.progress)
         context["celebrations"] = celebrations
         return render(request, "courses/lesson_detail.html#completion_update", context)
     for text in celebrations:
@@ -73,10 +75,18 @@ def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) 
     return redirect(lesson)
 
 
-def _lesson_context(request: HttpRequest, lesson) -> dict:
+def _lesson_context(
+    request: HttpRequest,
+    lesson: Lesson,
+    *,
+    lessons: list[Lesson] | None = None,
+    progress: CourseProgress | None = None,
+) -> dict:
+    """Everything the lesson page and its fragments show; reuses what a write returned."""
     course = lesson.course
-    lessons = selectors.course_lessons(course=course)
-    progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
+    if lessons is None or progress is None:
+        lessons = selectors.course_lessons(course=course)
+        progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
     index = next(i for i, each in enumerate(lessons) if each.id == lesson.id)
     return {
         "course": course,

@@ -75,3 +75,22 @@ def test_page_query_count_is_constant(size, url_name, client, django_assert_max_
     with django_assert_max_num_queries(PAGE_QUERIES[url_name]):
         response = client.get(url)
     assert response.status_code == 200
+
+
+# Session, user, the lesson, the completion itself, and claiming the achievements it
+# unlocked for the toast (an existence check, then a locked read and an update).
+COMPLETE_REQUEST_QUERIES = 20
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_complete_lesson_request_query_count_is_constant(
+    size, client, django_assert_max_num_queries
+):
+    course = build_world(**size)
+    learner = UserFactory()
+    client.force_login(learner)
+    for lesson in course.lessons.order_by("position"):
+        url = reverse("lesson_complete", args=[course.slug, lesson.slug])
+        with django_assert_max_num_queries(COMPLETE_REQUEST_QUERIES):
+            response = client.post(url, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
