@@ -9,10 +9,9 @@ import shutil
 from dataclasses import dataclass, field
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
+from tests.e2e.helpers import sign_in_context
 from tests.factories import UserFactory
 
 # live_server runs Django in a thread while Playwright's sync API runs an event loop in
@@ -64,7 +63,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": DESKTOP, "locale": "en-US"}
+    """Defaults of every context; tests pass viewport, color_scheme... to new_context()."""
+    return {**browser_context_args, "locale": "en-US"}
 
 
 @pytest.fixture(autouse=True)
@@ -100,16 +100,6 @@ def console() -> ConsoleWatch:
 @pytest.fixture
 def learner_user(transactional_db):
     return UserFactory(username="ada", first_name="Ada")
-
-
-def sign_in_context(context: BrowserContext, user, base_url: str) -> None:
-    """Give a browser context the session of `user` without going through the form."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": base_url, "httpOnly": True}]
-    )
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from courses.models import LessonCompletion
-from tests.e2e.conftest import sign_in_context
+from tests.e2e.helpers import sign_in_context
 from tests.factories import PASSWORD, AchievementFactory, CourseFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
