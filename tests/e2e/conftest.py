@@ -28,25 +28,18 @@ PHONE = {"width": 360, "height": 740}
 
 
 def pytest_collection_modifyitems(config, items):
-    if CHROMIUM:
+    """Without Chromium, skip the browser tests with the reason, unless CI requires them."""
+    if CHROMIUM or os.environ.get("REQUIRE_BROWSER") == "1":
         return
-    required = os.environ.get("REQUIRE_BROWSER") == "1"
     for item in items:
-        if "e2e" not in item.keywords:
-            continue
-        if required:
-            item.add_marker(pytest.mark.usefixtures("_browser_required"))
-        else:
+        if "e2e" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=NO_BROWSER))
-
-
-@pytest.fixture
-def _browser_required():
-    pytest.fail(f"REQUIRE_BROWSER=1 but {NO_BROWSER}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM:  # only reached with REQUIRE_BROWSER=1: a missing browser is a failure
+        pytest.fail(f"REQUIRE_BROWSER=1 but {NO_BROWSER}", pytrace=False)
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
