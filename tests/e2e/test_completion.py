@@ -107,8 +107,11 @@ def test_without_javascript_the_form_posts_and_messages_show_the_toasts(
     expect(page.locator("#completion")).to_contain_text("Completed")
     expect(progressbar(page)).to_have_attribute("aria-valuenow", "25")
     toasts = page.get_by_role("status")
+    expect(toasts).to_contain_text("Nice progress")
     expect(toasts).to_contain_text("Milestone reached: 25%")
     expect(toasts).to_contain_text("Achievement unlocked: First steps")
+    # No close button that could not work without JavaScript (the toasts fade by themselves).
+    expect(page.get_by_role("button", name="Dismiss notification")).to_have_count(0)
     assert LessonCompletion.objects.filter(user=learner_user).count() == 1
 
     with page.expect_navigation():

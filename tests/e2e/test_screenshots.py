@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from achievements.models import UserAchievement
-from courses.models import Course
+from courses.models import Course, UserProgress
 from courses.services import lesson_complete
 from tests.e2e.helpers import sign_in_context
 
@@ -29,20 +29,30 @@ pytestmark = [
 
 
 def demo_learner():
-    """The `demo` account part-way through: one course done, one under way."""
+    """The `demo` account part-way through: one course done, two under way."""
     call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     demo = get_user_model().objects.get(username="demo")
-    for slug, count in [("welcome-to-the-platform", 1), ("python-foundations", 3)]:
+    started = [
+        ("welcome-to-the-platform", 1),
+        ("python-foundations", 3),
+    ]
+    for slug, count in started:
         course = Course.objects.get(slug=slug)
         for lesson in course.lessons.order_by("position")[:count]:
             lesson_complete(user=demo, lesson=lesson)
+    # Opened, nothing completed yet.
+    UserProgress.objects.create(
+        user=demo, course=Course.objects.get(slug="writing-accessible-interfaces")
+    )
     UserAchievement.objects.update(announced_at=timezone.now())
     return demo
 
 
 def test_take_screenshots(new_context, live_server):
     demo = demo_learner()
-    context = new_context(reduced_motion="reduce", device_scale_factor=1)
+    context = new_context(
+        reduced_motion="reduce", device_scale_factor=1, viewport={"width": 1280, "height": 860}
+    )
     sign_in_context(context, demo, live_server.url)
     page = context.new_page()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -56,5 +66,7 @@ def test_take_screenshots(new_context, live_server):
     page.goto(live_server.url + "/courses/python-foundations/dictionaries-and-sets/")
     page.get_by_role("button", name="Complete lesson").click()
     expect(page.locator("#toasts .toast")).to_have_count(2)
-    page.mouse.move(1100, 760)  # over the toasts: they stay while hovered
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "57")
+    expect(page.locator(".progress__fill.pct-57")).to_be_visible()  # settled
+    page.mouse.move(1100, 820)  # over the toasts: they stay while hovered
     page.screenshot(path=OUT / "lesson.png")
