@@ -175,6 +175,7 @@ def test_a_failed_request_shows_an_error_and_the_button_still_works(
 
     expect(page.get_by_role("alert")).to_contain_text("Something went wrong")
     expect(button).to_be_enabled()
+    expect(button).to_be_focused()  # still where the learner left it, ready to try again
     expect(progressbar(page)).to_have_attribute("aria-valuenow", "0")
     assert not LessonCompletion.objects.exists()
 
