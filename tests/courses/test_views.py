@@ -102,7 +102,7 @@ def test_plain_post_completes_and_redirects_back_with_toasts(learner_client, lea
     page = learner_client.get(response["Location"]).content.decode()
     assert "Completed" in page
     assert ">Complete lesson</button>" not in page
-    assert "Milestone reached: 25%" in page
+    assert "Milestone reached" in page and "25% of “Intro to Testing” done" in page
     assert "Achievement unlocked: First steps" in page
     assert progressbar_values(page) == [25]
     # Announced once: the next page view does not repeat the toasts.
@@ -125,7 +125,7 @@ def test_htmx_post_returns_fragments_with_out_of_band_updates(learner_client, le
     assert 'id="lesson-list" hx-swap-oob="true"' in html
     assert 'hx-swap-oob="beforeend:#toasts"' in html
     assert "Achievement unlocked: First steps" in html
-    assert "Milestone reached: 25%" in html
+    assert "Milestone reached" in html and "25% of “Intro to Testing” done" in html
     assert LessonCompletion.objects.filter(user=learner, lesson=lessons[0]).exists()
     # The toast was delivered with this response, so the next page does not repeat it.
     assert "Achievement unlocked" not in learner_client.get(reverse("dashboard")).content.decode()
@@ -137,7 +137,7 @@ def test_finishing_a_course_is_celebrated(learner_client, learner, lessons):
 
     html = learner_client.post(complete_url(lessons[3]), **HTMX).content.decode()
 
-    assert "Course complete" in html
+    assert "Course complete" in html and "You finished “Intro to Testing”" in html
     assert "You finished the course" in html
     assert progressbar_values(html) == [100]
 
