@@ -60,12 +60,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-US"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing with the real hasher costs a second per login on a slow machine."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class ConsoleWatch:
     """Console errors and uncaught exceptions of every page in a browser context.
