@@ -73,7 +73,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     """Mark a lesson completed. Idempotent: completing it again changes nothing.
 
     Returns what changed so the page can announce it: milestones crossed, the course
-    finished, achievements unlocked. At most ten queries, whatever the sizes.
+    finished, achievements unlocked. At most eleven queries, whatever the sizes.
     """
     state = _lock(user=user, lesson=lesson)
     before = state.progress()

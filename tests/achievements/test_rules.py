@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from achievements.models import LearnerProfile, Rule
@@ -193,6 +193,7 @@ def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners,
         for user in users:
             achievements_award_earned(user=user)
         live = awarded()
+        event(f"{len(live)} awards")  # --hypothesis-show-statistics shows the spread
 
         assert backfilled_from_scratch() == live
         transaction.set_rollback(True)
