@@ -97,10 +97,12 @@ class AchievementAdminForm(forms.ModelForm):
         # Hand the token back in the re-rendered form: submitting it again confirms.
         self.data = self.data.copy()
         self.data[self.add_prefix("award_confirmation")] = token
-        learners = "learner" if self.pending_awards == 1 else "learners"
+        who = (
+            "learner already qualifies" if self.pending_awards == 1 else "learners already qualify"
+        )
         raise ValidationError(
-            f"{self.pending_awards} {learners} already qualify and will receive this "
-            "achievement when you save. Save again to confirm.",
+            f"{self.pending_awards} {who} and will receive this achievement when you save. "
+            "Save again to confirm.",
             code="award_confirmation",
         )
 

@@ -86,9 +86,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
         current = before.current_lesson
     completion_changed = _progress_save(user=user, state=state, current=current)
     unlocked = (
-        achievements_award_earned(user=user, lesson=lesson)
-        if changed or completion_changed
-        else []
+        achievements_award_earned(user=user, lesson=lesson) if changed or completion_changed else []
     )
     after = state.progress()
     return CompletionResult(

@@ -98,7 +98,9 @@ def test_a_manual_award_records_who_and_why_and_can_reinstate_a_revoked_one(lear
         user=learner, achievement=achievement, awarded_by=admin, reason="Helped in the forum."
     )
     with pytest.raises(ValidationError):
-        achievement_award_manual(user=learner, achievement=achievement, awarded_by=admin, reason="x")
+        achievement_award_manual(
+            user=learner, achievement=achievement, awarded_by=admin, reason="x"
+        )
     achievement_awards_revoke(
         awards=UserAchievement.objects.filter(pk=first.pk), revoked_by=admin, reason="Mistake."
     )
@@ -119,7 +121,9 @@ def test_a_manual_award_records_who_and_why_and_can_reinstate_a_revoked_one(lear
 def test_a_manual_award_needs_a_reason(learner):
     achievement = AchievementFactory()
     with pytest.raises(ValidationError):
-        achievement_award_manual(user=learner, achievement=achievement, awarded_by=learner, reason=" ")
+        achievement_award_manual(
+            user=learner, achievement=achievement, awarded_by=learner, reason=" "
+        )
     assert not UserAchievement.objects.exists()
 
 

@@ -79,7 +79,7 @@ def test_management_command_dry_run_then_for_real(three_qualify, capsys):
     AchievementFactory(name="Far away", rule=Rule.LESSONS_COMPLETED, threshold=100)
 
     call_command("award_achievements", "--dry-run")
-    assert "First (id %d): would award 3 learner(s)" % first.pk in capsys.readouterr().out
+    assert f"First (id {first.pk}): would award 3 learner(s)" in capsys.readouterr().out
     assert not UserAchievement.objects.exists()
 
     call_command("award_achievements", "--achievement", str(first.pk), "--batch-size", "2")
@@ -106,7 +106,7 @@ def test_backfill_of_ten_thousand_learners_runs_a_bounded_number_of_queries(
 
     Bound: the achievement (1), time zones (1, streaks only), the qualifying learners (1),
     those already holding it (1); then per batch of 1,000 one INSERT inside its own
-    transaction (a savepoint pair here, inside the test's transaction): 4 + 3 × 10 = 34.
+    transaction (a savepoint pair here, inside the test's transaction): 4 + 3 * 10 = 34.
     """
     first, second = CourseFactory(lessons=2).lessons.order_by("position")
     user_model = get_user_model()

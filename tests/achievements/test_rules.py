@@ -89,7 +89,8 @@ def test_progress_reports_current_over_target_for_each_rule_type(two_courses, le
         achievement = AchievementFactory.build(
             rule=rule,
             threshold=None if rule == Rule.COURSE_COMPLETED else target,
-            course=two_courses[1] if rule in (Rule.COURSE_LESSONS_COMPLETED, Rule.COURSE_COMPLETED)
+            course=two_courses[1]
+            if rule in (Rule.COURSE_LESSONS_COMPLETED, Rule.COURSE_COMPLETED)
             else None,
         )
         progress = rule_progress(achievement, stats)
