@@ -75,9 +75,11 @@ def achievement_backfill(
     """Award the achievement to every learner who qualifies now and never held it.
 
     Returns how many learners that is. Safe to run again at any time: learners who hold
-    it (or had it revoked) are skipped, and each batch is its own short transaction
-    whose inserts a concurrent live award cannot duplicate (ON CONFLICT DO NOTHING).
-    Queries: at most 4, plus one insert per batch.
+    it (or had it revoked) are skipped. Each batch is its own short transaction that
+    first locks its learners, in id order, as the completion service does: without it a
+    completion holding a learner's lock and a batch holding the new award row would
+    wait for each other (deadlock). ON CONFLICT DO NOTHING still has the last word.
+    Queries: at most 4, plus a lock and an insert per batch.
     """
     achievement = Achievement.objects.select_related("course").get(pk=achievement_id)
     if not achievement.is_active:
@@ -86,8 +88,17 @@ def achievement_backfill(
     if dry_run:
         return len(user_ids)
     snapshot = rule_snapshot(achievement)
+    awarded = 0
     for batch in batched(user_ids, batch_size):
         with transaction.atomic():
+            locked = list(
+                get_user_model()
+                .objects.select_for_update()
+                .filter(pk__in=batch)
+                .exclude(achievements__achievement=achievement)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             UserAchievement.objects.bulk_create(
                 [
                     UserAchievement(
@@ -96,11 +107,12 @@ def achievement_backfill(
                         trigger=Trigger.BACKFILL,
                         rule_snapshot=snapshot,
                     )
-                    for user_id in batch
+                    for user_id in locked
                 ],
                 ignore_conflicts=True,
             )
-    return len(user_ids)
+        awarded += len(locked)
+    return awarded
 
 
 def achievement_backfill_schedule(*, achievement: Achievement) -> None:
