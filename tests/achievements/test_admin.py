@@ -257,3 +257,19 @@ def test_revoke_from_the_admin_asks_why_and_keeps_the_record(admin_client, admin
     view = admin_client.get(reverse("admin:achievements_userachievement_change", args=[award.pk]))
     assert view.status_code == 200
     assert "Shared account." in view.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:achievements_achievement_changelist",
+        "admin:achievements_userachievement_changelist",
+        "admin:achievements_userachievement_add",
+        "admin:achievements_learnerprofile_changelist",
+    ],
+)
+def test_admin_pages_render(admin_client, url, course):
+    AchievementFactory(rule=Rule.COURSE_COMPLETED, threshold=None, course=course)
+    UserAchievementFactory()
+    response = admin_client.get(reverse(url))
+    assert response.status_code == 200
