@@ -47,7 +47,7 @@ def achievement_award_pending_user_ids(*, achievement: Achievement) -> list[int]
 
     A learner whose award was revoked is left out, as the live check leaves them out:
     only a manual award gives it back. Works on an unsaved achievement too (a preview
-    of a rule being edited). Two to four queries, whatever the number of learners.
+    of a rule being edited). One to three queries, whatever the number of learners.
     """
     qualifying = rule_qualifying_user_ids(achievement)
     if achievement.pk is not None and qualifying:
