@@ -20,12 +20,14 @@ SIZES = [
 ]
 
 # Lock, lessons, completions, progress row, insert completion, insert/update progress,
-# the achievement check (candidates, two stats reads, one bulk insert), and the savepoint
-# pair that atomic() becomes inside the test's transaction.
-COMPLETION_QUERIES = 12
+# the achievement check (candidates; the learner's completions, finished courses and
+# time zone; one bulk insert), and the savepoint pair that atomic() becomes inside the
+# test's transaction.
+COMPLETION_QUERIES = 13
 # Session, user, the page's own reads, and claiming unannounced achievements (an
-# existence check, then a locked read and an update inside a savepoint).
-PAGE_QUERIES = {"dashboard": 12, "course_detail": 12, "lesson_detail": 12, "achievement_list": 12}
+# existence check, then a locked read and an update inside a savepoint). The
+# achievements page also reads the learner's time zone, for streaks.
+PAGE_QUERIES = {"dashboard": 12, "course_detail": 12, "lesson_detail": 12, "achievement_list": 13}
 
 
 def build_world(*, lessons, courses, achievements, learners):
@@ -79,7 +81,7 @@ def test_page_query_count_is_constant(size, url_name, client, django_assert_max_
 
 # Session, user, the lesson, the completion itself, and claiming the achievements it
 # unlocked for the toast (an existence check, then a locked read and an update).
-COMPLETE_REQUEST_QUERIES = 20
+COMPLETE_REQUEST_QUERIES = 21
 
 
 @pytest.mark.parametrize("size", SIZES)
