@@ -1,36 +1,186 @@
-from django.contrib import admin
-from django.db.models import Count
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, Q
+from django.forms.forms import NON_FIELD_ERRORS
+from django.template.response import TemplateResponse
+from django.templatetags.static import static
+from django.utils.html import format_html
 
-from achievements.forms import AchievementAdminForm
-from achievements.models import Achievement, UserAchievement
+from achievements.forms import AchievementAdminForm, ManualAwardForm, RevokeForm
+from achievements.models import Achievement, LearnerProfile, UserAchievement
+from achievements.rules import rule_describe
+from achievements.selectors import achievement_award_pending_user_ids
+from achievements.services import (
+    achievement_award_manual,
+    achievement_awards_revoke,
+    achievement_backfill_schedule,
+)
 
 
 @admin.register(Achievement)
 class AchievementAdmin(admin.ModelAdmin):
     form = AchievementAdminForm
-    list_display = ["name", "rule", "threshold", "course", "is_active", "unlock_count"]
+    list_display = ["icon_preview", "name", "rule_summary", "is_active", "unlock_count"]
+    list_display_links = ["icon_preview", "name"]
     list_filter = ["is_active", "rule", "course"]
     search_fields = ["name", "description"]
     list_select_related = ["course"]
+    actions = ["award_to_qualifying"]
     fieldsets = [
         (None, {"fields": ["name", "description", "icon", "is_active"]}),
-        ("Rule", {"fields": ["rule", "threshold", "course"]}),
+        ("Rule", {"fields": ["rule", "threshold", "course", "award_confirmation"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(unlock_count=Count("unlocks"))
+    class Media:
+        js = ["js/achievement_admin.js"]
+        css = {"all": ["css/achievement_admin.css"]}
 
-    @admin.display(description="learners unlocked", ordering="unlock_count")
+    def get_queryset(self, request):
+        held = Count("unlocks", filter=Q(unlocks__revoked_at__isnull=True))
+        return super().get_queryset(request).annotate(unlock_count=held)
+
+    @admin.display(description="learners holding it", ordering="unlock_count")
     def unlock_count(self, achievement: Achievement) -> int:
         return achievement.unlock_count
+
+    @admin.display(description="icon")
+    def icon_preview(self, achievement: Achievement) -> str:
+        src = static(f"icons/{achievement.icon}.svg")
+        return format_html('<img src="{}" alt="" width="24" height="24">', src)
+
+    @admin.display(description="rule", ordering="rule")
+    def rule_summary(self, achievement: Achievement) -> str:
+        return rule_describe(achievement)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if form.needs_confirmation and list(form.errors) == [NON_FIELD_ERRORS]:
+            # Nothing to correct: this page is the confirmation step (see change_form.html).
+            context["errors"] = None
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.awards_may_change:
+            achievement_backfill_schedule(achievement=obj)
+            if form.pending_awards:
+                self.message_user(
+                    request,
+                    f"“{obj}” is being awarded to the {form.pending_awards} learner(s) who "
+                    "already qualify.",
+                    messages.INFO,
+                )
+
+    @admin.action(description="Award to every learner who qualifies now")
+    def award_to_qualifying(self, request, queryset):
+        """Backfill, after a confirmation page listing how many learners each would award."""
+        active = list(queryset.filter(is_active=True).select_related("course"))
+        if request.POST.get("confirm") == "yes":
+            for achievement in active:
+                achievement_backfill_schedule(achievement=achievement)
+            self.message_user(
+                request,
+                f"Awarding {len(active)} achievement(s) to the learners who qualify.",
+                messages.SUCCESS,
+            )
+            return None
+        rows = [(a, len(achievement_award_pending_user_ids(achievement=a))) for a in active]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Award to qualifying learners",
+            "opts": self.model._meta,
+            "rows": rows,
+            "skipped": queryset.filter(is_active=False),
+            "selected": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/achievements/achievement/award_confirmation.html", context
+        )
+
+
+AUDIT_FIELDS = [
+    "user",
+    "achievement",
+    "unlocked_at",
+    "trigger",
+    "trigger_lesson",
+    "rule_snapshot",
+    "awarded_by",
+    "reason",
+    "announced_at",
+    "revoked_at",
+    "revoked_by",
+    "revoke_reason",
+]
 
 
 @admin.register(UserAchievement)
 class UserAchievementAdmin(admin.ModelAdmin):
-    list_display = ["user", "achievement", "unlocked_at", "announced_at"]
-    list_filter = ["achievement", ("announced_at", admin.EmptyFieldListFilter)]
+    """Awards are audit records: added by hand or by the rules, revoked with a reason, never
+    edited."""
+
+    list_display = ["user", "achievement", "unlocked_at", "trigger", "awarded_by", "revoked_at"]
+    list_filter = [
+        "trigger",
+        ("revoked_at", admin.EmptyFieldListFilter),
+        ("announced_at", admin.EmptyFieldListFilter),
+        "achievement",
+    ]
     search_fields = ["user__username", "user__email", "achievement__name"]
-    list_select_related = ["user", "achievement"]
+    list_select_related = ["user", "achievement", "awarded_by"]
     raw_id_fields = ["user"]
     date_hierarchy = "unlocked_at"
-    readonly_fields = ["unlocked_at", "announced_at"]
+    actions = ["revoke_awards"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ManualAwardForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return AUDIT_FIELDS if obj else ["user", "achievement", "reason"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("achievements.change_userachievement")
+
+    def save_model(self, request, obj, form, change):
+        award = achievement_award_manual(
+            user=form.cleaned_data["user"],
+            achievement=form.cleaned_data["achievement"],
+            awarded_by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        obj.pk = award.pk
+
+    @admin.action(description="Revoke selected awards", permissions=["revoke"])
+    def revoke_awards(self, request, queryset):
+        """Asks why first; the awards stay listed as revoked, with who, when and why."""
+        form = RevokeForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            count = achievement_awards_revoke(
+                awards=queryset, revoked_by=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.message_user(request, f"Revoked {count} award(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Revoke awards",
+            "opts": self.model._meta,
+            "form": form,
+            "awards": queryset.select_related("user", "achievement"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/achievements/userachievement/revoke_confirmation.html", context
+        )
+
+
+@admin.register(LearnerProfile)
+class LearnerProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "time_zone"]
+    search_fields = ["user__username", "time_zone"]
+    raw_id_fields = ["user"]

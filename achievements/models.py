@@ -1,8 +1,12 @@
-"""Achievements admins define, and the ones learners unlock.
+"""Achievements admins define, the ones learners unlock, and learners' time zones.
 
 A rule is stored as plain columns (rule type, threshold, course) rather than free JSON,
 so the database itself refuses an incomplete rule; `achievements.rules` gives each rule
 type its meaning.
+
+An unlock is an audit record: what triggered it, the rule as it was, who awarded it by
+hand and why, and who revoked it and why. Revoking keeps the row (so the history stays
+and the rules never award it to that learner again); only a manual award can.
 """
 
 from django.conf import settings
@@ -10,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from achievements.icons import Icon
+from achievements.time_zones import validate_time_zone
 
 
 class Rule(models.TextChoices):
@@ -17,12 +22,14 @@ class Rule(models.TextChoices):
     COURSE_LESSONS_COMPLETED = "course_lessons_completed", "Lessons completed in one course"
     COURSES_COMPLETED = "courses_completed", "Courses completed"
     COURSE_COMPLETED = "course_completed", "A given course completed"
+    STREAK_DAYS = "streak_days", "Lessons on consecutive days (streak)"
 
 
 RULES_WITH_THRESHOLD = [
     Rule.LESSONS_COMPLETED,
     Rule.COURSE_LESSONS_COMPLETED,
     Rule.COURSES_COMPLETED,
+    Rule.STREAK_DAYS,
 ]
 RULES_WITH_COURSE = [Rule.COURSE_LESSONS_COMPLETED, Rule.COURSE_COMPLETED]
 
@@ -33,7 +40,9 @@ class Achievement(models.Model):
     icon = models.CharField(max_length=40, choices=Icon.choices, default=Icon.TROPHY)
     rule = models.CharField(max_length=40, choices=Rule.choices, default=Rule.LESSONS_COMPLETED)
     threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many lessons or courses the rule asks for."
+        null=True,
+        blank=True,
+        help_text="How many lessons, courses or consecutive days the rule asks for.",
     )
     course = models.ForeignKey(
         "courses.Course",
@@ -69,8 +78,15 @@ class Achievement(models.Model):
         return self.name
 
 
+class Trigger(models.TextChoices):
+    LESSON_COMPLETION = "lesson_completion", "Lesson completion"
+    TIME_ZONE_CHANGE = "time_zone_change", "Time zone change"
+    BACKFILL = "backfill", "Backfill"
+    MANUAL = "manual", "Manual award"
+
+
 class UserAchievement(models.Model):
-    """An unlocked achievement. Never revoked by undoing a lesson."""
+    """An unlocked achievement. Never revoked by undoing a lesson; only by an admin."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="achievements"
@@ -82,13 +98,56 @@ class UserAchievement(models.Model):
         blank=True,
         help_text="When the learner was shown the toast; empty until then.",
     )
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    trigger_lesson = models.ForeignKey(
+        "courses.Lesson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The lesson whose completion unlocked it, for that trigger.",
+    )
+    rule_snapshot = models.JSONField(
+        default=dict, blank=True, help_text="The rule as it was when the award was made."
+    )
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The admin who awarded it by hand.",
+    )
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it was awarded by hand.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoke_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = "unlocked achievement"
         ordering = ["-unlocked_at"]
         constraints = [
+            # Revoked rows stay as history; a learner holds each achievement once at a time.
             models.UniqueConstraint(
-                fields=["user", "achievement"], name="achievement_unlocked_once"
+                fields=["user", "achievement"],
+                condition=Q(revoked_at__isnull=True),
+                name="achievement_unlocked_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(trigger="manual") | ~Q(reason=""),
+                name="achievement_manual_award_has_reason",
+                violation_error_message="Say why this achievement is awarded by hand.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="achievement_revoke_has_reason",
+                violation_error_message="Say why this achievement is revoked.",
             ),
         ]
         indexes = [
@@ -101,3 +160,22 @@ class UserAchievement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.achievement}"
+
+
+class LearnerProfile(models.Model):
+    """Per-learner settings the achievements need: the time zone streak days are counted in.
+
+    Optional: a learner without one is counted in settings.TIME_ZONE.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_profile"
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="Streaks count calendar days in this time zone.",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.time_zone})"

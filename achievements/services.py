@@ -1,30 +1,176 @@
-"""Write side of achievements: awarding and announcing."""
+"""Write side of achievements: awarding (live, backfill, by hand), revoking, announcing."""
 
+from functools import partial
+from itertools import batched
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from achievements.models import Achievement, UserAchievement
-from achievements.rules import rule_progress
-from achievements.selectors import learner_stats_get
+from achievements import tasks
+from achievements.models import Achievement, LearnerProfile, Trigger, UserAchievement
+from achievements.rules import rule_progress, rule_snapshot
+from achievements.selectors import (
+    achievement_award_pending_user_ids,
+    achievement_held,
+    learner_stats_get,
+)
+from achievements.time_zones import validate_time_zone
+from courses.models import Lesson
+
+# Awards inserted per transaction by a backfill: short transactions, few round trips.
+BACKFILL_BATCH_SIZE = 1000
 
 
-def achievements_award_earned(*, user: AbstractBaseUser) -> list[Achievement]:
+def _learner_lock(*, user: AbstractBaseUser) -> None:
+    """The same per-learner lock the completion service takes, so the two serialise."""
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+def achievements_award_earned(
+    *,
+    user: AbstractBaseUser,
+    trigger: Trigger = Trigger.LESSON_COMPLETION,
+    lesson: Lesson | None = None,
+) -> list[Achievement]:
     """Award every active achievement the learner now qualifies for; return the new ones.
 
     Runs inside the caller's transaction, which holds the learner's row lock, so the
     "not unlocked yet" read cannot go stale; the unique constraint still has the last
-    word (ON CONFLICT DO NOTHING) against a concurrent backfill. Four queries at most.
+    word (ON CONFLICT DO NOTHING) against a concurrent backfill. Five queries at most,
+    whatever the number of achievements. A revoked award counts as held: rules never
+    give it back.
     """
-    candidates = list(Achievement.objects.filter(is_active=True).exclude(unlocks__user=user))
+    candidates = list(
+        Achievement.objects.filter(is_active=True)
+        .exclude(unlocks__user=user)
+        .select_related("course")
+    )
     if not candidates:
         return []
     stats = learner_stats_get(user=user)
     earned = [a for a in candidates if rule_progress(a, stats).reached]
     UserAchievement.objects.bulk_create(
-        [UserAchievement(user=user, achievement=a) for a in earned], ignore_conflicts=True
+        [
+            UserAchievement(
+                user=user,
+                achievement=a,
+                trigger=trigger,
+                trigger_lesson=lesson,
+                rule_snapshot=rule_snapshot(a),
+            )
+            for a in earned
+        ],
+        ignore_conflicts=True,
     )
     return earned
+
+
+def achievement_backfill(
+    *, achievement_id: int, batch_size: int = BACKFILL_BATCH_SIZE, dry_run: bool = False
+) -> int:
+    """Award the achievement to every learner who qualifies now and never held it.
+
+    Returns how many learners that is. Safe to run again at any time: learners who hold
+    it (or had it revoked) are skipped. Each batch is its own short transaction that
+    first locks its learners, in id order, as the completion service does: without it a
+    completion holding a learner's lock and a batch holding the new award row would
+    wait for each other (deadlock). ON CONFLICT DO NOTHING still has the last word.
+    Queries: at most 4, plus a lock and an insert per batch.
+    """
+    achievement = Achievement.objects.select_related("course").get(pk=achievement_id)
+    if not achievement.is_active:
+        return 0
+    user_ids = achievement_award_pending_user_ids(achievement=achievement)
+    if dry_run:
+        return len(user_ids)
+    snapshot = rule_snapshot(achievement)
+    awarded = 0
+    for batch in batched(user_ids, batch_size):
+        with transaction.atomic():
+            locked = list(
+                get_user_model()
+                .objects.select_for_update()
+                .filter(pk__in=batch)
+                .exclude(achievements__achievement=achievement)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            UserAchievement.objects.bulk_create(
+                [
+                    UserAchievement(
+                        user_id=user_id,
+                        achievement=achievement,
+                        trigger=Trigger.BACKFILL,
+                        rule_snapshot=snapshot,
+                    )
+                    for user_id in locked
+                ],
+                ignore_conflicts=True,
+            )
+        awarded += len(locked)
+    return awarded
+
+
+def achievement_backfill_schedule(*, achievement: Achievement) -> None:
+    """Backfill through the tasks framework once the current transaction commits.
+
+    After commit, so the task (possibly on another worker) sees the saved rule; the task
+    reads the achievement afresh and does nothing if it was deactivated meanwhile.
+    """
+    transaction.on_commit(
+        partial(tasks.achievement_backfill_task.enqueue, achievement_id=achievement.pk)
+    )
+
+
+@transaction.atomic
+def achievement_award_manual(
+    *, user: AbstractBaseUser, achievement: Achievement, awarded_by: AbstractBaseUser, reason: str
+) -> UserAchievement:
+    """An admin's award, whatever the rule says, recorded with who and why."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this achievement is awarded by hand."})
+    _learner_lock(user=user)
+    if achievement_held(user=user, achievement=achievement):
+        raise ValidationError("This learner already has this achievement.")
+    return UserAchievement.objects.create(
+        user=user,
+        achievement=achievement,
+        trigger=Trigger.MANUAL,
+        rule_snapshot=rule_snapshot(achievement),
+        awarded_by=awarded_by,
+        reason=reason.strip(),
+    )
+
+
+def achievement_awards_revoke(
+    *, awards: QuerySet[UserAchievement], revoked_by: AbstractBaseUser, reason: str
+) -> int:
+    """Revoke awards, keeping them as history with who, when and why; returns how many.
+
+    Awards already revoked keep their first revocation.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why these achievements are revoked."})
+    return awards.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=revoked_by, revoke_reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def learner_profile_update(*, user: AbstractBaseUser, time_zone: str) -> list[Achievement]:
+    """Save the learner's time zone and award what it now makes them qualify for.
+
+    Streak days are counted in this zone, so changing it can lengthen the longest
+    streak; awarding now keeps "qualifies" and "awarded" in step, as a backfill would.
+    """
+    validate_time_zone(time_zone)
+    _learner_lock(user=user)
+    LearnerProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return achievements_award_earned(user=user, trigger=Trigger.TIME_ZONE_CHANGE)
 
 
 def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
@@ -34,7 +180,9 @@ def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
     second claimant re-reads them after the first commits and finds them announced.
     The common case, nothing pending, costs one read and takes no lock.
     """
-    unannounced = UserAchievement.objects.filter(user=user, announced_at__isnull=True)
+    unannounced = UserAchievement.objects.filter(
+        user=user, announced_at__isnull=True, revoked_at__isnull=True
+    )
     if not unannounced.exists():
         return []
     with transaction.atomic():

@@ -31,10 +31,8 @@ from courses.selectors import (
 @dataclass(frozen=True)
 class CompletionResult:
     lesson: Lesson
-    changed: bool
-    # The course's lessons and the progress as committed, so the page can be drawn
-    # without reading them again.
     lessons: list[Lesson]
+    changed: bool
     progress: CourseProgress
     next_lesson: Lesson | None
     milestones_crossed: tuple[int, ...]
@@ -76,7 +74,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     """Mark a lesson completed. Idempotent: completing it again changes nothing.
 
     Returns what changed so the page can announce it: milestones crossed, the course
-    finished, achievements unlocked. At most ten queries, whatever the sizes.
+    finished, achievements unlocked. At most eleven queries, whatever the sizes.
     """
     state = _lock(user=user, lesson=lesson)
     before = state.progress()
@@ -88,12 +86,14 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     else:
         current = before.current_lesson
     completion_changed = _progress_save(user=user, state=state, current=current)
-    unlocked = achievements_award_earned(user=user) if changed or completion_changed else []
+    unlocked = (
+        achievements_award_earned(user=user, lesson=lesson) if changed or completion_changed else []
+    )
     after = state.progress()
     return CompletionResult(
         lesson=lesson,
-        changed=changed,
         lessons=state.lessons,
+        changed=changed,
         progress=after,
         next_lesson=next_incomplete(state.lessons, state.completed, after=lesson),
         milestones_crossed=milestones_crossed(before=before.percentage, after=after.percentage),

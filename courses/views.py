@@ -1,5 +1,7 @@
 """Learner pages. Thin: reads come from selectors, writes from services."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from achievements.selectors import recent_unlocks
 from courses import selectors, services
+from courses.models import Lesson
+from courses.selectors import CourseProgress
 
 
 @require_GET
@@ -55,8 +59,8 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
         context = _lesson_context(request, lesson, lessons=result.lessons, progress=result.progress)
         context["celebrations"] = celebrations
         return render(request, "courses/lesson_detail.html#completion_update", context)
-    for text in celebrations:
-        messages.success(request, text)
+    for celebration in celebrations:
+        messages.success(request, celebration.text, extra_tags=celebration.kind)
     return redirect(lesson)
 
 
@@ -75,16 +79,15 @@ def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) 
 
 def _lesson_context(
     request: HttpRequest,
-    lesson,
+    lesson: Lesson,
     *,
-    lessons: list | None = None,
-    progress: selectors.CourseProgress | None = None,
+    lessons: list[Lesson] | None = None,
+    progress: CourseProgress | None = None,
 ) -> dict:
-    """Context of the lesson page; `lessons` and `progress` when the caller has them."""
+    """Everything the lesson page and its fragments show; reuses what a write returned."""
     course = lesson.course
-    if lessons is None:
+    if lessons is None or progress is None:
         lessons = selectors.course_lessons(course=course)
-    if progress is None:
         progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
     index = next(i for i, each in enumerate(lessons) if each.id == lesson.id)
     return {
@@ -99,14 +102,18 @@ def _lesson_context(
     }
 
 
-def _celebrations(result: services.CompletionResult) -> list[str]:
-    """Milestones and course completion, as toast texts (achievements announce themselves)."""
-    texts = []
+@dataclass(frozen=True)
+class Celebration:
+    kind: str  # "course" or "milestone": picks the toast's icon and title
+    text: str
+
+
+def _celebrations(result: services.CompletionResult) -> list[Celebration]:
+    """Course completion and milestones, as toasts (achievements announce themselves)."""
+    title = result.lesson.course.title
     if result.course_completed:
-        texts.append(f"Course complete: you finished “{result.lesson.course.title}”. Well done!")
-    texts.extend(
-        f"Milestone reached: {m}% of “{result.lesson.course.title}”."
+        return [Celebration("course", f"You finished “{title}”. Well done!")]
+    return [
+        Celebration("milestone", f"{m}% of “{title}” done. Keep going!")
         for m in result.milestones_crossed
-        if m < 100
-    )
-    return texts
+    ]

@@ -212,3 +212,7 @@ LOGGING = {
 
 # `python manage.py test` runs the same pytest suite as `pytest`.
 TEST_RUNNER = "pytest_django.runner.TestRunner"
+
+# Background work (achievement backfills). The immediate backend runs each task in the
+# process that enqueues it; a large site can point this at a worker backend.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from achievements.models import Achievement, Rule, UserAchievement
+from achievements.models import Achievement, LearnerProfile, Rule, Trigger, UserAchievement
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 
 PASSWORD = "correct horse battery staple"
@@ -83,3 +83,12 @@ class UserAchievementFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     achievement = factory.SubFactory(AchievementFactory)
+    trigger = Trigger.LESSON_COMPLETION
+
+
+class LearnerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearnerProfile
+
+    user = factory.SubFactory(UserFactory)
+    time_zone = "Europe/Paris"

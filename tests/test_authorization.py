@@ -26,12 +26,6 @@ LEARNER_TABLES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The production hasher costs about a second per user; these tests sign no one in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice")

@@ -17,12 +17,6 @@ from tests.factories import PASSWORD, UserFactory
 LIMIT = settings.AXES_FAILURE_LIMIT
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The production hasher costs about a second per attempt, right or wrong."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ada(db):
     return UserFactory(username="ada")

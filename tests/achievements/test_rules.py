@@ -1,0 +1,200 @@
+"""Each rule type: the live check and the backfill award the same learners on the same data."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from achievements.models import LearnerProfile, Rule
+from achievements.rules import rule_describe, rule_progress
+from achievements.selectors import learner_stats_get
+from achievements.services import achievements_award_earned
+from courses.models import Lesson, UserProgress
+from courses.services import course_completion_refresh, lesson_uncomplete
+from tests.achievements.helpers import (
+    awarded,
+    backfilled_from_scratch,
+    complete_at,
+    completions_create,
+)
+from tests.factories import AchievementFactory, CourseFactory, LessonFactory, UserFactory
+
+START = datetime(2026, 3, 25, tzinfo=UTC)  # spans the European and NZ clock changes
+
+
+def day(n: int, hour: int = 12) -> datetime:
+    return START + timedelta(days=n, hours=hour)
+
+
+@pytest.fixture
+def two_courses(db):
+    return [CourseFactory(lessons=3), CourseFactory(lessons=3)]
+
+
+def _lessons(course) -> list[Lesson]:
+    return list(course.lessons.order_by("position"))
+
+
+RULE_CASES = {
+    "lessons in total": dict(rule=Rule.LESSONS_COMPLETED, threshold=3),
+    "lessons in one course": dict(rule=Rule.COURSE_LESSONS_COMPLETED, threshold=2, course=0),
+    "courses completed": dict(rule=Rule.COURSES_COMPLETED, threshold=1),
+    "a given course completed": dict(rule=Rule.COURSE_COMPLETED, threshold=None, course=1),
+    "streak": dict(rule=Rule.STREAK_DAYS, threshold=3),
+}
+
+
+@pytest.mark.parametrize("case", RULE_CASES.values(), ids=RULE_CASES.keys())
+def test_live_and_backfill_agree_for_each_rule_type(two_courses, case):
+    """Learners built to sit on both sides of every threshold, completed through the service."""
+    kwargs = dict(case)
+    if "course" in kwargs:
+        kwargs["course"] = two_courses[kwargs["course"]]
+    achievement = AchievementFactory(**kwargs)
+    a, b = (_lessons(c) for c in two_courses)
+    histories = {
+        "nothing": [],
+        "two lessons one day": [(a[0], day(0)), (b[0], day(0, 13))],
+        "three days in a row": [(a[0], day(0)), (a[1], day(1)), (b[0], day(2))],
+        "course b done, gaps": [(b[0], day(0)), (b[1], day(2)), (b[2], day(4))],
+        "everything": [(lesson, day(i)) for i, lesson in enumerate(a + b)],
+    }
+    for name, history in histories.items():
+        user = UserFactory(username=name.replace(" ", "-"))
+        for lesson, at in history:
+            complete_at(user=user, lesson=lesson, at=at)
+
+    live = awarded()
+    assert live, "some learner qualifies for every rule type"
+    assert len(live) < len(histories), "some learner does not"
+    assert backfilled_from_scratch() == live
+    assert all(achievement_id == achievement.pk for _, achievement_id in live)
+
+
+def test_progress_reports_current_over_target_for_each_rule_type(two_courses, learner):
+    a, b = (_lessons(c) for c in two_courses)
+    for i, lesson in enumerate([a[0], a[1], a[2], b[0]]):
+        complete_at(user=learner, lesson=lesson, at=day(i if i < 2 else i + 1))
+    stats = learner_stats_get(user=learner)
+    expected = {
+        Rule.LESSONS_COMPLETED: (4, 10, "lessons"),
+        Rule.COURSE_LESSONS_COMPLETED: (1, 3, "lessons"),  # course b
+        Rule.COURSES_COMPLETED: (1, 2, "courses"),
+        Rule.COURSE_COMPLETED: (0, 1, "course"),  # course b
+        Rule.STREAK_DAYS: (2, 5, "days in a row"),  # days 0, 1, then 3, 4
+    }
+    for rule, (current, target, unit) in expected.items():
+        achievement = AchievementFactory.build(
+            rule=rule,
+            threshold=None if rule == Rule.COURSE_COMPLETED else target,
+            course=two_courses[1]
+            if rule in (Rule.COURSE_LESSONS_COMPLETED, Rule.COURSE_COMPLETED)
+            else None,
+        )
+        progress = rule_progress(achievement, stats)
+        assert (progress.current, progress.target, progress.unit) == (current, target, unit)
+        assert not progress.reached
+        assert rule_describe(achievement)
+
+
+def test_undoing_a_lesson_never_revokes_an_achievement(two_courses, learner):
+    a = _lessons(two_courses[0])
+    achievement = AchievementFactory(rule=Rule.LESSONS_COMPLETED, threshold=2)
+    complete_at(user=learner, lesson=a[0], at=day(0))
+    complete_at(user=learner, lesson=a[1], at=day(0))
+    assert awarded() == {(learner.pk, achievement.pk)}
+
+    lesson_uncomplete(user=learner, lesson=a[1])
+
+    assert awarded() == {(learner.pk, achievement.pk)}
+    assert not rule_progress(achievement, learner_stats_get(user=learner)).reached
+
+
+@pytest.fixture
+def four_learners(db):
+    return UserFactory.create_batch(4)
+
+
+ZONES = [None, "UTC", "Europe/Paris", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"]
+
+histories = st.fixed_dictionaries(
+    {
+        # (learner, lesson) -> (day, minute of the day): at most one completion per pair.
+        "completions": st.dictionaries(
+            st.tuples(st.integers(0, 3), st.integers(0, 5)),
+            st.tuples(st.integers(0, 8), st.integers(0, 24 * 60 - 1)),
+            max_size=18,
+        ),
+        "zones": st.lists(st.sampled_from(ZONES), min_size=4, max_size=4),
+        "lesson_added_later": st.tuples(st.booleans(), st.booleans()),
+        "thresholds": st.fixed_dictionaries(
+            {
+                Rule.LESSONS_COMPLETED: st.integers(1, 6),
+                Rule.COURSE_LESSONS_COMPLETED: st.integers(1, 3),
+                Rule.COURSES_COMPLETED: st.integers(1, 2),
+                Rule.STREAK_DAYS: st.integers(1, 5),
+            }
+        ),
+        "course_of_rule": st.tuples(st.integers(0, 1), st.integers(0, 1)),
+    }
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories)
+def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners, history):
+    """Random learners, moments, time zones and lessons added later; every rule type.
+
+    Each example runs in a savepoint that is rolled back, on SQLite and PostgreSQL alike.
+    """
+    users = four_learners
+    with transaction.atomic():
+        lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
+        LearnerProfile.objects.bulk_create(
+            LearnerProfile(user=u, time_zone=z)
+            for u, z in zip(users, history["zones"], strict=True)
+            if z
+        )
+        completions_create(
+            (users[u].pk, lessons[lesson].pk, day(d, 0) + timedelta(minutes=minute))
+            for (u, lesson), (d, minute) in history["completions"].items()
+        )
+        UserProgress.objects.bulk_create(
+            {
+                (u, lesson // 3): UserProgress(user=users[u], course=two_courses[lesson // 3])
+                for u, lesson in history["completions"]
+            }.values()
+        )
+        for course, added in zip(two_courses, history["lesson_added_later"], strict=True):
+            course_completion_refresh(course=course)
+            if added:  # after learners finished it: they no longer have
+                LessonFactory(course=course, position=99)
+                course_completion_refresh(course=course)
+        thresholds = history["thresholds"]
+        first, second = (two_courses[i] for i in history["course_of_rule"])
+        for rule, kwargs in {
+            Rule.LESSONS_COMPLETED: {"threshold": thresholds[Rule.LESSONS_COMPLETED]},
+            Rule.COURSE_LESSONS_COMPLETED: {
+                "threshold": thresholds[Rule.COURSE_LESSONS_COMPLETED],
+                "course": first,
+            },
+            Rule.COURSES_COMPLETED: {"threshold": thresholds[Rule.COURSES_COMPLETED]},
+            Rule.COURSE_COMPLETED: {"course": second, "threshold": None},
+            Rule.STREAK_DAYS: {"threshold": thresholds[Rule.STREAK_DAYS]},
+        }.items():
+            AchievementFactory(rule=rule, **kwargs)
+
+        for user in users:
+            achievements_award_earned(user=user)
+        live = awarded()
+        event(f"{len(live)} awards")  # --hypothesis-show-statistics shows the spread
+
+        assert backfilled_from_scratch() == live
+        transaction.set_rollback(True)

@@ -1,0 +1,106 @@
+"""Admin: courses with inline lessons, and progress lists that stay fast."""
+
+import pytest
+from django.urls import reverse
+
+from courses.models import Course, Lesson, UserProgress
+from courses.services import lesson_complete
+from tests.factories import CourseFactory, LessonCompletionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def inline_data(course, lessons, extra=()):
+    """POST data for the course change form with its lesson inline."""
+    rows = [
+        {"id": lesson.pk, "position": lesson.position, "title": lesson.title, "slug": lesson.slug}
+        for lesson in lessons
+    ] + list(extra)
+    data = {
+        "title": course.title,
+        "slug": course.slug,
+        "description": course.description,
+        "position": course.position,
+        "is_published": "on",
+        "lessons-TOTAL_FORMS": len(rows),
+        "lessons-INITIAL_FORMS": len(lessons),
+        "lessons-MIN_NUM_FORMS": 0,
+        "lessons-MAX_NUM_FORMS": 1000,
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"lessons-{i}-{key}"] = value
+        data[f"lessons-{i}-course"] = course.pk
+    return data
+
+
+def test_admin_adding_a_lesson_reopens_finished_courses(staff_client, course, lessons):
+    learner = UserFactory()
+    for lesson in lessons:
+        lesson_complete(user=learner, lesson=lesson)
+    url = reverse("admin:courses_course_change", args=[course.pk])
+
+    response = staff_client.post(
+        url,
+        inline_data(course, lessons, [{"position": 999, "title": "Bonus", "slug": "bonus"}]),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert course.lessons.count() == 5
+    assert UserProgress.objects.get(user=learner, course=course).completed_at is None
+
+
+def test_admin_refuses_duplicate_lesson_positions_with_a_form_error(staff_client, course, lessons):
+    url = reverse("admin:courses_course_change", args=[course.pk])
+
+    response = staff_client.post(
+        url,
+        inline_data(
+            course, lessons, [{"position": lessons[0].position, "title": "Clash", "slug": "clash"}]
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert not Lesson.objects.filter(slug="clash").exists()
+
+
+def test_admin_course_list_shows_lesson_counts(staff_client, django_assert_max_num_queries):
+    for _ in range(15):
+        CourseFactory(lessons=3)
+    with django_assert_max_num_queries(8):
+        response = staff_client.get(reverse("admin:courses_course_changelist"))
+    assert response.status_code == 200
+    assert Course.objects.count() == 15
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:courses_userprogress_changelist", "admin:courses_lessoncompletion_changelist"],
+)
+def test_admin_progress_lists_do_not_query_per_row(
+    staff_client, url_name, django_assert_max_num_queries
+):
+    course = CourseFactory(lessons=3)
+    for lesson in course.lessons.all():
+        for _ in range(10):
+            learner = UserFactory()
+            LessonCompletionFactory(user=learner, lesson=lesson)
+            UserProgress.objects.get_or_create(user=learner, course=course)
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(reverse(url_name))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(10):
+        assert staff_client.get(reverse(url_name), {"q": "learner"}).status_code == 200
+
+
+def test_non_staff_cannot_reach_the_admin(learner_client):
+    response = learner_client.get(reverse("admin:courses_course_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

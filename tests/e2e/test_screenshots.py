@@ -1,0 +1,72 @@
+"""Regenerates the README's screenshots from the demo data; runs only with SCREENSHOTS=1.
+
+SCREENSHOTS=1 .venv/bin/pytest tests/e2e/test_screenshots.py
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from achievements.models import UserAchievement
+from courses.models import Course, UserProgress
+from courses.services import lesson_complete
+from tests.e2e.helpers import sign_in_context
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        os.environ.get("SCREENSHOTS") != "1", reason="regenerates docs/screenshots: SCREENSHOTS=1"
+    ),
+]
+
+
+def demo_learner():
+    """The `demo` account part-way through: one course done, two under way."""
+    call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    demo = get_user_model().objects.get(username="demo")
+    started = [
+        ("welcome-to-the-platform", 1),
+        ("python-foundations", 3),
+    ]
+    for slug, count in started:
+        course = Course.objects.get(slug=slug)
+        for lesson in course.lessons.order_by("position")[:count]:
+            lesson_complete(user=demo, lesson=lesson)
+    # Opened, nothing completed yet.
+    UserProgress.objects.create(
+        user=demo, course=Course.objects.get(slug="writing-accessible-interfaces")
+    )
+    UserAchievement.objects.update(announced_at=timezone.now())
+    return demo
+
+
+def test_take_screenshots(new_context, live_server):
+    demo = demo_learner()
+    context = new_context(
+        reduced_motion="reduce", device_scale_factor=1, viewport={"width": 1280, "height": 860}
+    )
+    sign_in_context(context, demo, live_server.url)
+    page = context.new_page()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    page.goto(live_server.url + "/")
+    page.screenshot(path=OUT / "dashboard.png")
+
+    page.goto(live_server.url + "/courses/python-foundations/")
+    page.screenshot(path=OUT / "course.png")
+
+    page.goto(live_server.url + "/courses/python-foundations/dictionaries-and-sets/")
+    page.get_by_role("button", name="Complete lesson").click()
+    expect(page.locator("#toasts .toast")).to_have_count(2)
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "57")
+    expect(page.locator(".progress__fill.pct-57")).to_be_visible()  # settled
+    page.mouse.move(1100, 820)  # over the toasts: they stay while hovered
+    page.screenshot(path=OUT / "lesson.png")
