@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,6 +71,14 @@ class TestSignInThrottling:
 
     def test_cool_off_is_fifteen_minutes_by_default(self):
         assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
+
+    def test_sign_in_without_a_request_is_not_throttled(self, client, ada):
+        """The test client's login() and server-side code have no client to count."""
+        for _ in range(LIMIT):
+            assert authenticate(username="ada", password="wrong") is None
+
+        assert authenticate(username="ada", password=PASSWORD) == ada
+        assert client.login(username="ada", password=PASSWORD)
 
     def test_signed_in_learners_are_not_affected(self, client, ada, learner):
         """Throttling is about sign-in only: force_login sessions keep working."""
