@@ -28,13 +28,13 @@ def test_htmx_completion_draws_the_fragment_without_reading_the_course_again(
     learner_client, lessons, django_assert_max_num_queries
 ):
     """Session, user, lesson; the locked transaction from BEGIN to COMMIT (lock, three
-    reads, insert, update, three for achievements); one announcement check. The fragment
+    reads, insert, update, four for achievements); one announcement check. The fragment
     reuses the lessons and progress the service read under its lock.
     """
     AchievementFactory(threshold=10)  # not reached: the rules are checked, nothing unlocked
     learner_client.post(complete_url(lessons[0]), headers={"HX-Request": "true"})
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = learner_client.post(complete_url(lessons[1]), headers={"HX-Request": "true"})
 
     assert response.status_code == 200

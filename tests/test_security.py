@@ -118,7 +118,10 @@ class TestPageHeaders:
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh interpreter, so settings are read from this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # Nothing of this process's own configuration leaks in (the browser tests, for
+    # one, allow async-unsafe calls, which the deploy checks rightly refuse).
+    inherited = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         env={**clean, **env},
