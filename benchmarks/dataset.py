@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from achievements.models import Achievement, Rule, UserAchievement
+from achievements.models import Achievement, Rule, Trigger, UserAchievement
 from achievements.rules import LearnerStats, rule_progress
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 
@@ -79,9 +79,11 @@ def dataset_create(*, seed: int = 5) -> list[Learner]:
             completed_course_ids=frozenset(
                 k for k, v in done_by_course.items() if v == len(lessons_by_course[k])
             ),
+            # Every earlier completion is stamped now: a one-day streak at most.
+            longest_streak=1 if any(done_by_course.values()) else 0,
         )
         unlocks += [
-            UserAchievement(user=user, achievement=a, announced_at=now)
+            UserAchievement(user=user, achievement=a, announced_at=now, trigger=Trigger.BACKFILL)
             for a in achievements
             if rule_progress(a, stats).reached
         ]
