@@ -59,6 +59,29 @@ class TestSignInThrottling:
         assert sign_in(client, "ada", PASSWORD, ip="203.0.113.9").status_code == 429
         assert sign_in(client, "ada", PASSWORD, ip="203.0.113.10").status_code == 302
 
+    def test_behind_a_proxy_the_address_comes_from_the_proxys_header(self, client, ada, settings):
+        settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+        proxy = "192.0.2.1"  # every request arrives from the proxy
+        for attempt in range(LIMIT):
+            client.post(
+                reverse("login"),
+                {"username": f"someone{attempt}", "password": "wrong"},
+                REMOTE_ADDR=proxy,
+                HTTP_X_REAL_IP="203.0.113.9",
+            )
+
+        def ada_signs_in_from(address: str) -> int:
+            client.logout()
+            return client.post(
+                reverse("login"),
+                {"username": "ada", "password": PASSWORD},
+                REMOTE_ADDR=proxy,
+                HTTP_X_REAL_IP=address,
+            ).status_code
+
+        assert ada_signs_in_from("203.0.113.10") == 302
+        assert ada_signs_in_from("203.0.113.9") == 429
+
     def test_the_lock_lifts_after_the_cool_off(self, client, ada):
         for _ in range(LIMIT):
             sign_in(client, "ada", "wrong")
