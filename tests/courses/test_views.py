@@ -122,7 +122,12 @@ def test_htmx_post_returns_fragments_with_out_of_band_updates(learner_client, le
     assert f"Next lesson: {lessons[1].title}" in html
     assert 'id="progress-intro-to-testing" hx-swap-oob="true"' in html
     assert progressbar_values(html) == [25]
-    assert 'id="lesson-list" hx-swap-oob="true"' in html
+    # Only the completed lesson's row of the list is swapped, now marked completed.
+    row = re.search(
+        rf'<li [^>]*id="lesson-item-{lessons[0].id}" hx-swap-oob="true">.*?</li>', html, re.S
+    )
+    assert row and 'alt="Completed"' in row.group(0)
+    assert "lesson-item-" not in html.replace(row.group(0), "")
     assert 'hx-swap-oob="beforeend:#toasts"' in html
     assert "Achievement unlocked: First steps" in html
     assert "Milestone reached" in html and "25% of “Intro to Testing” done" in html
