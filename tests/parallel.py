@@ -1,0 +1,34 @@
+"""Real parallel transactions for the PostgreSQL concurrency tests."""
+
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+
+
+def in_parallel(*calls: Callable[[], object]) -> list[object]:
+    """Run each call on its own thread and connection, all released at once.
+
+    Returns the calls' results in order; fails the test if any call raised (a parallel
+    click must never become a 500).
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # reported by the test's thread below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
