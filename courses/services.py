@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from achievements.models import Achievement
-from achievements.services import achievements_award_earned
+from achievements.models import Achievement, Rule
+from achievements.services import achievement_backfill_schedule, achievements_award_earned
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.progress import is_course_complete, milestones_crossed, next_incomplete
 from courses.selectors import (
@@ -144,7 +144,9 @@ def course_completion_refresh(*, course: Course) -> None:
 
     Called after an admin adds or removes lessons: a course finished earlier is no
     longer complete once a lesson is added (achievements it earned stay), and one whose
-    last missing lesson was removed becomes complete. Three queries, any course size.
+    last missing lesson was removed becomes complete. Those learners have nothing left
+    to click, so the course-completion achievements are backfilled for them (after
+    commit, through the tasks framework). A fixed number of queries, any course size.
     """
     lesson_count = course.lessons.count()
     progress = UserProgress.objects.filter(course=course)
@@ -159,4 +161,9 @@ def course_completion_refresh(*, course: Course) -> None:
         .values("user_id")
     )
     progress.exclude(completed_at=None).exclude(user_id__in=finished).update(completed_at=None)
-    progress.filter(completed_at=None, user_id__in=finished).update(completed_at=timezone.now())
+    if progress.filter(completed_at=None, user_id__in=finished).update(completed_at=timezone.now()):
+        for achievement in Achievement.objects.filter(
+            Q(rule=Rule.COURSES_COMPLETED) | Q(rule=Rule.COURSE_COMPLETED, course=course),
+            is_active=True,
+        ):
+            achievement_backfill_schedule(achievement=achievement)

@@ -1,16 +1,22 @@
 """Learner pages. Thin: reads come from selectors, writes from services."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from achievements.selectors import recent_unlocks
 from courses import selectors, services
 from courses.models import Lesson
+from courses.progress import next_incomplete
 from courses.selectors import CourseProgress
 
 
@@ -49,8 +55,27 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     return render(request, "courses/lesson_detail.html", _lesson_context(request, lesson))
 
 
+def login_required_back_to_lesson(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """login_required for the lesson actions, returning the learner to the lesson page.
+
+    Coming back to the action's own URL would be a GET, which it refuses (405); and an
+    htmx request must reload the page rather than swap the sign-in form into the lesson.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, course_slug, lesson_slug)
+        to_login = redirect_to_login(reverse("lesson_detail", args=[course_slug, lesson_slug]))
+        if request.htmx:
+            return HttpResponseClientRedirect(to_login["Location"])
+        return to_login
+
+    return wrapper
+
+
 @require_POST
-@login_required
+@login_required_back_to_lesson
 def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
     result = services.lesson_complete(user=request.user, lesson=lesson)
@@ -65,7 +90,7 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
 
 
 @require_POST
-@login_required
+@login_required_back_to_lesson
 def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
     services.lesson_uncomplete(user=request.user, lesson=lesson)
@@ -98,6 +123,8 @@ def _lesson_context(
         "position": index + 1,
         "previous_lesson": lessons[index - 1] if index > 0 else None,
         "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
+        # Where "Next lesson" after completing goes: skips lessons already done.
+        "next_to_do": next_incomplete(lessons, progress.completed_lesson_ids, after=lesson),
         "is_completed": lesson.id in progress.completed_lesson_ids,
     }
 

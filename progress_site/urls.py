@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -17,3 +19,6 @@ urlpatterns = [
     path("accounts/ping/", views.session_ping, name="session_ping"),
     path("admin/", admin.site.urls),
 ]
+# Uploaded course thumbnails while DEBUG is on (`make run`); in production the web server
+# or object storage serves MEDIA_URL (docs/deployment.md), and this adds nothing.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

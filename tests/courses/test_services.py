@@ -162,6 +162,21 @@ def test_removing_the_missing_lesson_completes_the_course(learner, course, lesso
     assert progress.completed_at is not None
 
 
+def test_removing_the_missing_lesson_awards_course_achievements(
+    learner, course, lessons, django_capture_on_commit_callbacks
+):
+    finished = AchievementFactory(rule=Rule.COURSE_COMPLETED, threshold=None, course=course)
+    for lesson in lessons[:3]:
+        lesson_complete(user=learner, lesson=lesson)
+    lessons[3].delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course_completion_refresh(course=course)
+
+    # Nothing is left for the learner to click: the refresh itself must award it.
+    assert UserAchievement.objects.filter(user=learner, achievement=finished).exists()
+
+
 def test_a_removed_completed_lesson_is_not_counted(learner, course, lessons):
     lesson_complete(user=learner, lesson=lessons[0])
     lessons[0].delete()

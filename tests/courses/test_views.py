@@ -43,9 +43,17 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_back(client, course, url):
     assert response["Location"] == f"{reverse('login')}?next={url}"
 
 
-def test_anonymous_post_stores_nothing(client, lessons):
+def test_anonymous_post_signs_in_and_returns_to_the_lesson(client, lessons):
+    back_to_lesson = f"{reverse('login')}?next={lessons[0].get_absolute_url()}"
+
     response = client.post(complete_url(lessons[0]))
     assert response.status_code == 302
+    assert response["Location"] == back_to_lesson  # not the POST-only URL, which a GET refuses
+
+    # htmx must reload the page, not swap the sign-in form into the lesson.
+    response = client.post(uncomplete_url(lessons[0]), **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == back_to_lesson
     assert not LessonCompletion.objects.exists()
 
 
@@ -145,6 +153,14 @@ def test_finishing_a_course_is_celebrated(learner_client, learner, lessons):
     assert "Course complete" in html and "You finished “Intro to Testing”" in html
     assert "You finished the course" in html
     assert progressbar_values(html) == [100]
+
+
+def test_next_lesson_skips_lessons_already_done(learner_client, learner, lessons):
+    lesson_complete(user=learner, lesson=lessons[1])
+
+    html = learner_client.post(complete_url(lessons[0]), **HTMX).content.decode()
+
+    assert f"Next lesson: {lessons[2].title}" in html
 
 
 def test_second_click_is_harmless(learner_client, learner, lessons):
