@@ -1,12 +1,53 @@
+from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Max
+from django.forms.models import BaseInlineFormSet
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.services import course_completion_refresh
 
 
+class LessonInlineForm(forms.ModelForm):
+    def validate_constraints(self):
+        # A position may be taken by a lesson that moves elsewhere in the same save (a
+        # swap): the formset checks positions among all the rows instead.
+        exclude = self._get_validation_exclusions() | {"position"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class LessonInlineFormSet(BaseInlineFormSet):
+    """Saves reordered lessons even though positions are unique within a course.
+
+    Rows are saved one at a time, so swapping two positions would collide halfway.
+    Lessons that move or go are first shifted past the highest position, all by the same
+    amount (so they stay distinct), then saved at their new places.
+    """
+
+    def save(self, commit=True):
+        if commit:
+            self._shift_moving_lessons()
+        return super().save(commit)
+
+    def _shift_moving_lessons(self) -> None:
+        moving = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form in self.deleted_forms or "position" in form.changed_data
+        ]
+        if moving:
+            lessons = Lesson.objects.filter(course=self.instance)
+            past_the_end = (lessons.aggregate(Max("position"))["position__max"] or 0) + 1
+            lessons.filter(pk__in=moving).update(position=F("position") + past_the_end)
+
+
 class LessonInline(admin.TabularInline):
     model = Lesson
+    form = LessonInlineForm
+    formset = LessonInlineFormSet
     fields = ["position", "title", "slug", "body"]
     prepopulated_fields = {"slug": ["title"]}
     ordering = ["position"]

@@ -67,8 +67,44 @@ def test_admin_refuses_duplicate_lesson_positions_with_a_form_error(staff_client
     )
 
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert "Please correct the duplicate data for position." in response.content.decode()
     assert not Lesson.objects.filter(slug="clash").exists()
+
+
+def test_admin_can_swap_two_lessons(staff_client, course, lessons):
+    first, second = lessons[0], lessons[1]
+    rows = [
+        {"id": lesson.pk, "position": lesson.position, "title": lesson.title, "slug": lesson.slug}
+        for lesson in lessons
+    ]
+    rows[0]["position"], rows[1]["position"] = second.position, first.position
+    data = inline_data(course, [])
+    data.update({"lessons-TOTAL_FORMS": len(rows), "lessons-INITIAL_FORMS": len(rows)})
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"lessons-{i}-{key}"] = value
+        data[f"lessons-{i}-course"] = course.pk
+
+    response = staff_client.post(reverse("admin:courses_course_change", args=[course.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.position, second.position) == (rows[0]["position"], rows[1]["position"])
+    assert list(course.lessons.order_by("position")[:2]) == [second, first]
+
+
+def test_admin_can_give_a_deleted_lessons_position_to_another(staff_client, course, lessons):
+    data = inline_data(course, lessons)
+    data["lessons-0-DELETE"] = "on"
+    data["lessons-3-position"] = lessons[0].position
+
+    response = staff_client.post(reverse("admin:courses_course_change", args=[course.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not Lesson.objects.filter(pk=lessons[0].pk).exists()
+    lessons[3].refresh_from_db()
+    assert lessons[3].position == lessons[0].position
 
 
 def test_admin_course_list_shows_lesson_counts(staff_client, django_assert_max_num_queries):
