@@ -82,9 +82,9 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     if changed:
         LessonCompletion.objects.create(user=user, lesson=lesson)
         state.completed = state.completed | {lesson.id}
-        current = next_incomplete(state.lessons, state.completed, after=lesson)
-    else:
-        current = before.current_lesson
+    next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
+    # A repeated click keeps the learner's place; a new completion moves it on.
+    current = next_lesson if changed else before.current_lesson
     completion_changed = _progress_save(user=user, state=state, current=current)
     unlocked = (
         achievements_award_earned(user=user, lesson=lesson) if changed or completion_changed else []
@@ -95,7 +95,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
         lessons=state.lessons,
         changed=changed,
         progress=after,
-        next_lesson=next_incomplete(state.lessons, state.completed, after=lesson),
+        next_lesson=next_lesson,
         milestones_crossed=milestones_crossed(before=before.percentage, after=after.percentage),
         course_completed=after.is_completed and not before.is_completed,
         achievements_unlocked=tuple(unlocked),
