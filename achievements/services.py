@@ -20,6 +20,11 @@ from achievements.selectors import (
 )
 from achievements.time_zones import validate_time_zone
 from courses.models import Lesson
+from progress_site.learner_cache import (
+    learner_changed,
+    nothing_to_announce_get,
+    nothing_to_announce_set,
+)
 
 # Awards inserted per transaction by a backfill: short transactions, few round trips.
 BACKFILL_BATCH_SIZE = 1000
@@ -66,6 +71,8 @@ def achievements_award_earned(
         ],
         ignore_conflicts=True,
     )
+    if earned:
+        learner_changed(user_ids=[user.pk])
     return earned
 
 
@@ -111,6 +118,7 @@ def achievement_backfill(
                 ],
                 ignore_conflicts=True,
             )
+            learner_changed(user_ids=locked)
         awarded += len(locked)
     return awarded
 
@@ -136,6 +144,7 @@ def achievement_award_manual(
     _learner_lock(user=user)
     if achievement_held(user=user, achievement=achievement):
         raise ValidationError("This learner already has this achievement.")
+    learner_changed(user_ids=[user.pk])
     return UserAchievement.objects.create(
         user=user,
         achievement=achievement,
@@ -155,9 +164,12 @@ def achievement_awards_revoke(
     """
     if not reason.strip():
         raise ValidationError({"reason": "Say why these achievements are revoked."})
-    return awards.filter(revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=revoked_by, revoke_reason=reason.strip()
-    )
+    awards = awards.filter(revoked_at__isnull=True)
+    with transaction.atomic():
+        learner_changed(user_ids=set(awards.values_list("user_id", flat=True)))
+        return awards.update(
+            revoked_at=timezone.now(), revoked_by=revoked_by, revoke_reason=reason.strip()
+        )
 
 
 @transaction.atomic
@@ -178,20 +190,26 @@ def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
 
     Exactly once even with two devices: the rows are claimed under a row lock, and a
     second claimant re-reads them after the first commits and finds them announced.
-    The common case, nothing pending, costs one read and takes no lock.
+    The common case, nothing pending, costs two cache reads once known (every award
+    replaces the learner's cache generation, see `learner_changed`), or one query and
+    no lock.
     """
+    known_none, nothing_pending = nothing_to_announce_get(user_id=user.pk)
+    if known_none:
+        return []
     unannounced = UserAchievement.objects.filter(
         user=user, announced_at__isnull=True, revoked_at__isnull=True
     )
-    if not unannounced.exists():
-        return []
-    with transaction.atomic():
-        pending = list(
-            unannounced.select_for_update(of=("self",))
-            .select_related("achievement")
-            .order_by("unlocked_at")
-        )
-        UserAchievement.objects.filter(pk__in=[u.pk for u in pending]).update(
-            announced_at=timezone.now()
-        )
+    pending = []
+    if unannounced.exists():
+        with transaction.atomic():
+            pending = list(
+                unannounced.select_for_update(of=("self",))
+                .select_related("achievement")
+                .order_by("unlocked_at")
+            )
+            UserAchievement.objects.filter(pk__in=[u.pk for u in pending]).update(
+                announced_at=timezone.now()
+            )
+    nothing_to_announce_set(nothing_pending)
     return pending

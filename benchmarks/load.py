@@ -156,14 +156,17 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 def server_processes(server_pid: int, database: str) -> dict[str, list[psutil.Process]]:
-    """The app server's processes, and PostgreSQL's backends serving the bench database."""
+    """The app server's processes, PostgreSQL's backends serving the bench database, the
+    cache server, and the load generator: everything that shares the cores."""
     app = [psutil.Process(server_pid), *psutil.Process(server_pid).children(recursive=True)]
-    db = []
-    for process in psutil.process_iter(["cmdline"]):
+    db, cache = [], []
+    for process in psutil.process_iter(["cmdline", "name"]):
         cmdline = " ".join(process.info["cmdline"] or [])
         if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
             db.append(process)
-    return {"app": app, "db": db, "load": [psutil.Process()]}
+        elif process.info["name"] == "redis-server":
+            cache.append(process)
+    return {"app": app, "db": db, "cache": cache, "load": [psutil.Process()]}
 
 
 def measure(env: Environment, scenario: str, duration: float, server_pid: int, database: str):

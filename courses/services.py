@@ -26,6 +26,7 @@ from courses.selectors import (
     course_lessons,
     course_progress_build,
 )
+from progress_site.learner_cache import content_changed, learner_changed
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     # A repeated click keeps the learner's place; a new completion moves it on.
     current = next_lesson if changed else before.current_lesson
     completion_changed = _progress_save(user=user, state=state, current=current)
+    if changed or completion_changed:
+        learner_changed(user_ids=[user.pk])
     unlocked = (
         achievements_award_earned(user=user, lesson=lesson) if changed or completion_changed else []
     )
@@ -110,6 +113,7 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgre
         LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
         state.completed = state.completed - {lesson.id}
         _progress_save(user=user, state=state, current=lesson)
+        learner_changed(user_ids=[user.pk])
     return state.progress()
 
 
@@ -148,6 +152,8 @@ def course_completion_refresh(*, course: Course) -> None:
     to click, so the course-completion achievements are backfilled for them (after
     commit, through the tasks framework). A fixed number of queries, any course size.
     """
+    # Learners' completion states may change here: every learner's cached pages go.
+    content_changed()
     lesson_count = course.lessons.count()
     progress = UserProgress.objects.filter(course=course)
     if lesson_count == 0:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -18,33 +19,47 @@ from courses import selectors, services
 from courses.models import Lesson
 from courses.progress import next_incomplete
 from courses.selectors import CourseProgress
+from progress_site.learner_cache import cached_page_render
 
 
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    progress = selectors.course_progress_list(user=request.user)
-    return render(
-        request,
-        "courses/dashboard.html",
-        {
+    """The learner's courses and recent achievements, rendered once per change."""
+    user = request.user
+
+    def build() -> dict[str, str]:
+        progress = selectors.course_progress_list(user=user)
+        context = {
             "started": [p for p in progress if p.is_started],
             "not_started": [p for p in progress if not p.is_started],
-            "recent_unlocks": recent_unlocks(user=request.user),
-        },
-    )
+            "recent_unlocks": recent_unlocks(user=user),
+        }
+        return {"main": render_to_string("courses/dashboard.html#main", context)}
+
+    return cached_page_render(request, "courses/dashboard.html", parts=("dashboard",), build=build)
 
 
 @require_GET
 @login_required
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
-    course = selectors.course_get_published(slug=course_slug)
-    lessons = selectors.course_lessons(course=course)
-    progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
-    return render(
-        request,
-        "courses/course_detail.html",
-        {"course": course, "progress": progress, "lessons": lessons},
+    """A course's lessons and the learner's progress, rendered once per change.
+
+    The lookup is part of the cached build: a cached page is one whose course was
+    published when it was built, and unpublishing it invalidates the cache.
+    """
+    user = request.user
+
+    def build() -> dict[str, str]:
+        course = selectors.course_get_published(slug=course_slug)
+        lessons = selectors.course_lessons(course=course)
+        progress = selectors.course_progress_get(user=user, course=course, lessons=lessons)
+        context = {"course": course, "progress": progress, "lessons": lessons}
+        main = render_to_string("courses/course_detail.html#main", context)
+        return {"title": course.title, "main": main}
+
+    return cached_page_render(
+        request, "courses/course_detail.html", parts=("course", course_slug), build=build
     )
 
 

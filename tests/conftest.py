@@ -1,6 +1,8 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
+from progress_site.learner_cache import CONTENT_KEY
 from tests.factories import CourseFactory, UserFactory
 
 
@@ -19,6 +21,15 @@ def pytest_collection_modifyitems(config, items):
 def fast_password_hashing(settings):
     # Production hashing is deliberately slow; tests only need passwords to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Each test starts with no cached page reachable (ids are reused between tests).
+
+    Dropping the content token does it without flushing a cache someone else may share.
+    """
+    cache.delete(CONTENT_KEY)
 
 
 @pytest.fixture

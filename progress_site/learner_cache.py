@@ -1,0 +1,131 @@
+"""Rendered learner pages, cached until something they show changes.
+
+A dashboard or course page is the same HTML until the learner's progress, their
+achievements or the course content change, and rendering it is most of what the page
+costs. So fragments are cached under *generation* keys: each learner has a token, the
+site's content has one, and every cache key carries both. A write replaces a token,
+which makes every fragment built on the old one unreachable; nothing is deleted, and
+nothing stale can be read. Replacing a token is one cache write, whatever the number of
+fragments.
+
+Writers call `learner_changed` (services: completions, awards, revocations) or
+`content_changed` (courses, lessons and achievements saved or deleted, see
+`progress_site.signals`). Each replaces the token at once, so the writer's own next read
+sees its change, and again after commit: a reader that fetched the new token and read
+the database before the commit would otherwise have cached the old state under it.
+
+Several server processes must share one cache (REDIS_URL), or one process would keep
+serving what another has made stale; settings.py caches nothing in production without
+one.
+"""
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+CONTENT_KEY = "generation:content"
+NOTHING_TO_ANNOUNCE = "nothing-to-announce"
+# Fragments are only reachable through current tokens; the timeouts return the memory
+# of what no one will ask for again. A token that expires is replaced by a new one,
+# which only costs a rebuild.
+FRAGMENT_TIMEOUT = 24 * 60 * 60
+TOKEN_TIMEOUT = 7 * FRAGMENT_TIMEOUT
+
+
+def _learner_key(user_id: int) -> str:
+    return f"generation:learner:{user_id}"
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The tokens a learner's cached fragments are valid for."""
+
+    user_id: int
+    learner: str
+    content: str
+
+    def key(self, *parts: str) -> str:
+        return ":".join(("fragment", str(self.user_id), self.learner, self.content, *parts))
+
+
+def generation_get(*, user_id: int) -> Generation:
+    """The learner's current generation: one cache read, and a write the first time.
+
+    Call it before reading the database for what will be cached: a write that commits
+    after that read replaces a token, so the fragment lands under a dead key.
+    """
+    keys = [_learner_key(user_id), CONTENT_KEY]
+    found = cache.get_many(keys)
+    missing = {key: _new_token() for key in keys if key not in found}
+    if missing:
+        cache.set_many(missing, timeout=TOKEN_TIMEOUT)
+    tokens = found | missing
+    return Generation(user_id=user_id, learner=tokens[keys[0]], content=tokens[keys[1]])
+
+
+def cached_page_render(
+    request: HttpRequest, template_name: str, *, parts: Iterable[str], build: Callable[[], dict]
+) -> HttpResponse:
+    """Render a learner page whose context `build()` makes, cached for next time.
+
+    `build()` returns strings (fragments already rendered), which the page places
+    around what is per request: the CSRF token, the CSP nonce, messages, the toasts.
+    Whether the learner has anything to announce is read in the same round trip, so a
+    page with nothing to announce does not ask the database.
+    """
+    generation = generation_get(user_id=request.user.pk)
+    key, announced = generation.key(*parts), generation.key(NOTHING_TO_ANNOUNCE)
+    found = cache.get_many([key, announced])
+    context = found.get(key)
+    if context is None:
+        context = build()
+        cache.set(key, context, timeout=FRAGMENT_TIMEOUT)
+    if found.get(announced):
+        context = {**context, "achievement_announcements": ()}
+    return render(request, template_name, context)
+
+
+def nothing_to_announce_get(*, user_id: int) -> tuple[bool, str]:
+    """Whether this learner is known to have nothing to announce, and the key to say so.
+
+    Set the key (`nothing_to_announce_set`) after claiming what was pending: every
+    award replaces the learner's token, and with it this knowledge.
+    """
+    key = generation_get(user_id=user_id).key(NOTHING_TO_ANNOUNCE)
+    return bool(cache.get(key)), key
+
+
+def nothing_to_announce_set(key: str) -> None:
+    cache.set(key, True, timeout=FRAGMENT_TIMEOUT)
+
+
+def learner_changed(*, user_ids: Iterable[int]) -> None:
+    """Invalidate these learners' fragments, now and once the transaction commits."""
+    keys = [_learner_key(user_id) for user_id in user_ids]
+    if not keys:
+        return
+
+    def replace() -> None:
+        cache.set_many({key: _new_token() for key in keys}, timeout=TOKEN_TIMEOUT)
+
+    replace()
+    transaction.on_commit(replace)
+
+
+def content_changed() -> None:
+    """Invalidate every learner's fragments, now and once the transaction commits."""
+
+    def replace() -> None:
+        cache.set(CONTENT_KEY, _new_token(), timeout=TOKEN_TIMEOUT)
+
+    replace()
+    transaction.on_commit(replace)

@@ -1,0 +1,194 @@
+"""Cached learner pages (progress_site/learner_cache.py): fast, and never stale.
+
+Each test first has a page cached, then changes something the page shows, the way a
+learner or an admin changes it, and checks the next load shows the change.
+"""
+
+import re
+import threading
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from achievements.models import Rule, UserAchievement
+from achievements.services import (
+    achievement_award_manual,
+    achievement_awards_revoke,
+    achievement_backfill,
+)
+from courses.models import Lesson
+from courses.services import lesson_complete
+from tests.factories import AchievementFactory, LessonCompletionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("dashboard")
+HTMX = {"HX-Request": "true"}
+
+
+def course_url(course) -> str:
+    return reverse("course_detail", args=[course.slug])
+
+
+def complete_url(lesson) -> str:
+    return reverse("lesson_complete", args=[lesson.course.slug, lesson.slug])
+
+
+def uncomplete_url(lesson) -> str:
+    return reverse("lesson_uncomplete", args=[lesson.course.slug, lesson.slug])
+
+
+def progress_now(html: str) -> list[int]:
+    bars = re.findall(r'role="progressbar"[^>]*?aria-valuenow="(\d+)"', html, flags=re.S)
+    return [int(value) for value in bars]
+
+
+def main_of(html: str) -> str:
+    return re.search(r"<main.*</main>", html, flags=re.S).group(0)
+
+
+def test_a_cached_page_is_served_without_reading_progress(
+    learner_client, lessons, django_assert_num_queries
+):
+    for url in (DASHBOARD, course_url(lessons[0].course)):
+        first = learner_client.get(url)
+        with django_assert_num_queries(2):  # the session and the user, as every request
+            again = learner_client.get(url)
+        assert again.status_code == 200
+        assert main_of(again.text) == main_of(first.text)
+
+
+def test_completing_and_undoing_show_on_the_cached_pages(learner_client, lessons):
+    course = lessons[0].course
+    learner_client.post(complete_url(lessons[0]))
+    assert progress_now(learner_client.get(DASHBOARD).text) == [25]
+    assert progress_now(learner_client.get(course_url(course)).text) == [25]
+
+    learner_client.post(complete_url(lessons[1]), headers=HTMX)
+    assert progress_now(learner_client.get(DASHBOARD).text) == [50]
+    assert progress_now(learner_client.get(course_url(course)).text) == [50]
+
+    learner_client.post(uncomplete_url(lessons[0]), headers=HTMX)
+    assert progress_now(learner_client.get(DASHBOARD).text) == [25]
+    assert progress_now(learner_client.get(course_url(course)).text) == [25]
+
+
+def test_each_learner_gets_their_own_page(client, learner, lessons):
+    other = UserFactory()
+    lesson_complete(user=other, lesson=lessons[0])
+    lesson_complete(user=other, lesson=lessons[1])
+    lesson_complete(user=learner, lesson=lessons[0])
+    for url in (DASHBOARD, course_url(lessons[0].course)):
+        client.force_login(other)
+        assert "2 of 4 lessons" in client.get(url).text
+        client.force_login(learner)
+        assert "1 of 4 lessons" in client.get(url).text
+
+
+def test_two_sessions_of_one_learner_share_the_page_but_not_its_token_or_nonce(
+    client, learner, course
+):
+    second = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    second.force_login(learner)
+    client.get(DASHBOARD)  # cached by the first session
+    response = second.get(DASHBOARD)
+
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    assert f'nonce="{nonce}"' in response.text
+    token = re.search(r'"x-csrftoken": "([^"]+)"', response.text).group(1)
+    lesson = course.lessons.order_by("position").first()
+    posted = second.post(complete_url(lesson), headers={**HTMX, "X-CSRFToken": token})
+    assert posted.status_code == 200  # the second session's own token, not the first's
+
+
+def test_content_edits_show_on_every_learners_cached_pages(learner_client, course, lessons):
+    learner_client.get(DASHBOARD)
+    learner_client.get(course_url(course))
+
+    course.title = "Testing, Revised"
+    course.save()
+    Lesson.objects.create(course=course, title="A new lesson", slug="new", position=5)
+    assert "Testing, Revised" in learner_client.get(DASHBOARD).text
+    page = learner_client.get(course_url(course)).text
+    assert "A new lesson" in page
+    assert "<title>Testing, Revised" in page
+
+    course.is_published = False
+    course.save()
+    assert learner_client.get(course_url(course)).status_code == 404
+    assert "Testing, Revised" not in learner_client.get(DASHBOARD).text
+
+
+def test_awards_revocations_and_renames_show_on_the_cached_dashboard(
+    learner_client, learner, lessons, admin_user
+):
+    achievement = AchievementFactory(name="Night Owl", rule=Rule.LESSONS_COMPLETED, threshold=50)
+    assert "Night Owl" not in learner_client.get(DASHBOARD).text
+
+    achievement_award_manual(
+        user=learner, achievement=achievement, awarded_by=admin_user, reason="Helped out"
+    )
+    page = learner_client.get(DASHBOARD).text
+    assert page.count("Night Owl") == 2  # in the recent achievements, and as a toast
+
+    achievement.name = "Early Bird"
+    achievement.save()
+    assert "Early Bird" in learner_client.get(DASHBOARD).text
+
+    achievement_awards_revoke(
+        awards=UserAchievement.objects.all(), revoked_by=admin_user, reason="Given by mistake"
+    )
+    assert "Early Bird" not in learner_client.get(DASHBOARD).text
+
+
+def test_a_backfilled_award_shows_and_is_announced_once(learner_client, learner, lessons):
+    LessonCompletionFactory(user=learner, lesson=lessons[0])
+    learner_client.get(DASHBOARD)  # cached, and "nothing to announce" remembered
+    achievement = AchievementFactory(name="First Steps", rule=Rule.LESSONS_COMPLETED, threshold=1)
+
+    assert achievement_backfill(achievement_id=achievement.pk) == 1
+    assert learner_client.get(DASHBOARD).text.count("First Steps") == 2  # badge and toast
+    assert learner_client.get(DASHBOARD).text.count("First Steps") == 1  # badge only
+
+
+def test_an_unlock_during_a_completion_is_announced_in_its_response(learner_client, lessons):
+    AchievementFactory(name="First Steps", rule=Rule.LESSONS_COMPLETED, threshold=1)
+    learner_client.get(lessons[0].get_absolute_url())  # "nothing to announce" remembered
+
+    response = learner_client.post(complete_url(lessons[0]), headers=HTMX)
+    assert "First Steps" in response.text
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_page_read_while_a_completion_commits_is_not_cached_stale(client, learner, lessons):
+    """The page is read after the completion replaced the learner's token but before
+    it committed: it shows the old state, cached under the new token. The token is
+    replaced again after the commit, so the next load shows the completion.
+    """
+    client.force_login(learner)
+    written, go_on = threading.Event(), threading.Event()
+
+    def complete_and_wait() -> None:
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                lesson_complete(user=learner, lesson=lessons[0])
+                written.set()
+                go_on.wait(timeout=10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=complete_and_wait)
+    writer.start()
+    assert written.wait(timeout=10)
+    assert progress_now(client.get(DASHBOARD).text) == [], "not committed yet: not started"
+    go_on.set()
+    writer.join(timeout=10)
+
+    assert progress_now(client.get(DASHBOARD).text) == [25]
+    assert progress_now(client.get(course_url(lessons[0].course)).text) == [25]
