@@ -17,8 +17,14 @@ the database before the commit would otherwise have cached the old state under i
 Several server processes must share one cache (REDIS_URL), or one process would keep
 serving what another has made stale; settings.py caches nothing in production without
 one.
+
+The cache is an accelerator, never a dependency: when it cannot be reached, pages are
+rendered from the database and writes go through (logged). A token that could not be
+replaced then leaves that learner's pages as they were until their next write, or for
+FRAGMENT_TIMEOUT at most.
 """
 
+import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,14 +33,20 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from redis import RedisError
+
+logger = logging.getLogger(__name__)
+# What a cache that cannot be reached raises (Redis; a socket error from any backend).
+CACHE_ERRORS = (RedisError, OSError)
 
 CONTENT_KEY = "generation:content"
 NOTHING_TO_ANNOUNCE = "nothing-to-announce"
 # Fragments are only reachable through current tokens; the timeouts return the memory
-# of what no one will ask for again. A token that expires is replaced by a new one,
-# which only costs a rebuild.
-FRAGMENT_TIMEOUT = 24 * 60 * 60
-TOKEN_TIMEOUT = 7 * FRAGMENT_TIMEOUT
+# of what no one will ask for again, and bound how long a page can stay stale when its
+# token could not be replaced. A token that expires is replaced by a new one, which
+# only costs a rebuild.
+FRAGMENT_TIMEOUT = 60 * 60
+TOKEN_TIMEOUT = 24 * FRAGMENT_TIMEOUT
 
 
 def _learner_key(user_id: int) -> str:
@@ -82,30 +94,46 @@ def cached_page_render(
     Whether the learner has anything to announce is read in the same round trip, so a
     page with nothing to announce does not ask the database.
     """
-    generation = generation_get(user_id=request.user.pk)
-    key, announced = generation.key(*parts), generation.key(NOTHING_TO_ANNOUNCE)
-    found = cache.get_many([key, announced])
+    try:
+        generation = generation_get(user_id=request.user.pk)
+        key, announced = generation.key(*parts), generation.key(NOTHING_TO_ANNOUNCE)
+        found = cache.get_many([key, announced])
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable: page rendered from the database", exc_info=True)
+        return render(request, template_name, build())
     context = found.get(key)
     if context is None:
         context = build()
-        cache.set(key, context, timeout=FRAGMENT_TIMEOUT)
+        try:
+            cache.set(key, context, timeout=FRAGMENT_TIMEOUT)
+        except CACHE_ERRORS:
+            logger.warning("Cache unavailable: page not kept", exc_info=True)
     if found.get(announced):
         context = {**context, "achievement_announcements": ()}
     return render(request, template_name, context)
 
 
-def nothing_to_announce_get(*, user_id: int) -> tuple[bool, str]:
+def nothing_to_announce_get(*, user_id: int) -> tuple[bool, str | None]:
     """Whether this learner is known to have nothing to announce, and the key to say so.
 
     Set the key (`nothing_to_announce_set`) after claiming what was pending: every
     award replaces the learner's token, and with it this knowledge.
     """
-    key = generation_get(user_id=user_id).key(NOTHING_TO_ANNOUNCE)
-    return bool(cache.get(key)), key
+    try:
+        key = generation_get(user_id=user_id).key(NOTHING_TO_ANNOUNCE)
+        return bool(cache.get(key)), key
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable: announcements read from the database", exc_info=True)
+        return False, None
 
 
-def nothing_to_announce_set(key: str) -> None:
-    cache.set(key, True, timeout=FRAGMENT_TIMEOUT)
+def nothing_to_announce_set(key: str | None) -> None:
+    if key is None:
+        return
+    try:
+        cache.set(key, True, timeout=FRAGMENT_TIMEOUT)
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable", exc_info=True)
 
 
 def learner_changed(*, user_ids: Iterable[int]) -> None:
@@ -115,7 +143,10 @@ def learner_changed(*, user_ids: Iterable[int]) -> None:
         return
 
     def replace() -> None:
-        cache.set_many({key: _new_token() for key in keys}, timeout=TOKEN_TIMEOUT)
+        try:
+            cache.set_many({key: _new_token() for key in keys}, timeout=TOKEN_TIMEOUT)
+        except CACHE_ERRORS:
+            logger.error("Cache unavailable: learners' pages may be stale", exc_info=True)
 
     replace()
     transaction.on_commit(replace)
@@ -125,7 +156,10 @@ def content_changed() -> None:
     """Invalidate every learner's fragments, now and once the transaction commits."""
 
     def replace() -> None:
-        cache.set(CONTENT_KEY, _new_token(), timeout=TOKEN_TIMEOUT)
+        try:
+            cache.set(CONTENT_KEY, _new_token(), timeout=TOKEN_TIMEOUT)
+        except CACHE_ERRORS:
+            logger.error("Cache unavailable: pages may be stale", exc_info=True)
 
     replace()
     transaction.on_commit(replace)

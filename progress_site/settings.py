@@ -116,6 +116,9 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "progress_site.redis_cache.KeptClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "progress"),
+            # An unreachable cache must cost a request milliseconds, not a hung worker:
+            # pages are then rendered from the database (learner_cache.py).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:

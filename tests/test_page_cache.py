@@ -192,3 +192,22 @@ def test_a_page_read_while_a_completion_commits_is_not_cached_stale(client, lear
 
     assert progress_now(client.get(DASHBOARD).text) == [25]
     assert progress_now(client.get(course_url(lessons[0].course)).text) == [25]
+
+
+def test_without_the_cache_pages_render_and_completions_are_kept(
+    settings, learner_client, lessons, caplog
+):
+    """A Redis that refuses connections (nothing listens on port 1): every page still
+    renders from the database, and completions go through."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "progress_site.redis_cache.KeptClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = learner_client.post(complete_url(lessons[0]), headers=HTMX)
+    assert response.status_code == 200
+    assert progress_now(learner_client.get(DASHBOARD).text) == [25]
+    assert progress_now(learner_client.get(course_url(lessons[0].course)).text) == [25]
+    assert learner_client.get(lessons[1].get_absolute_url()).status_code == 200
+    assert "Cache unavailable" in caplog.text
