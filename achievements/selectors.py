@@ -3,12 +3,23 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import IntegerField, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
-from achievements.models import Achievement, LearnerProfile, UserAchievement
-from achievements.rules import LearnerStats, RuleProgress, rule_progress, rule_qualifying_user_ids
+from achievements.models import Achievement, LearnerProfile, Rule, UserAchievement
+from achievements.rules import (
+    LearnerStats,
+    RuleProgress,
+    rule_current,
+    rule_progress,
+    rule_qualifying_user_ids,
+)
 from achievements.streaks import local_days, longest_streak
 from achievements.time_zones import time_zone_get
 from courses.models import LessonCompletion, UserProgress
@@ -20,26 +31,92 @@ def learner_time_zone_name(*, user: AbstractBaseUser) -> str:
     return chosen or settings.TIME_ZONE
 
 
-def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
-    """Everything any rule needs to judge one learner, in three queries.
+def _time_zone_column(*, user: AbstractBaseUser) -> Subquery:
+    """The learner's chosen time zone as a column of another query: one round trip less.
 
-    Completion rows are read whole (course and moment), so lesson counts and the
-    streak come from one round trip; the learner's rows, not the site's.
+    NULL when they never chose one. Read in the same statement as the completions it
+    applies to, so the two are always of the same moment.
+    """
+    return Subquery(LearnerProfile.objects.filter(user=user).values("time_zone")[:1])
+
+
+def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
+    """Everything any rule needs to judge one learner, in two queries.
+
+    Completion rows are read whole (course and moment, with the time zone alongside), so
+    lesson counts and the streak come from one round trip; the learner's rows, not the
+    site's.
     """
     rows = list(
-        LessonCompletion.objects.filter(user=user).values_list("lesson__course_id", "completed_at")
+        LessonCompletion.objects.filter(user=user).values_list(
+            "lesson__course_id", "completed_at", _time_zone_column(user=user)
+        )
     )
     completed = frozenset(
         UserProgress.objects.filter(user=user, completed_at__isnull=False)
         .order_by()
         .values_list("course_id", flat=True)
     )
-    zone = time_zone_get(learner_time_zone_name(user=user))
+    zone = time_zone_get((rows[0][2] if rows else None) or settings.TIME_ZONE)
     return LearnerStats(
-        lessons_by_course=Counter(course_id for course_id, _ in rows),
+        lessons_by_course=Counter(course_id for course_id, _, _ in rows),
         completed_course_ids=completed,
-        longest_streak=longest_streak(local_days((at for _, at in rows), zone)),
+        longest_streak=longest_streak(local_days((at for _, at, _ in rows), zone)),
     )
+
+
+def learner_longest_streak(*, user: AbstractBaseUser, since: datetime | None = None) -> int:
+    """The longest streak among the learner's completions since `since` (all: None).
+
+    One query: the moments, with the time zone alongside. A window can only shorten a
+    run, never lengthen one, so a streak found in it is a real one.
+    """
+    rows = LessonCompletion.objects.filter(user=user).order_by()
+    if since is not None:
+        rows = rows.filter(completed_at__gte=since)
+    moments = list(rows.values_list("completed_at", _time_zone_column(user=user)))
+    if not moments:
+        return 0
+    zone = time_zone_get(moments[0][1] or settings.TIME_ZONE)
+    return longest_streak(local_days((at for at, _ in moments), zone))
+
+
+# Stands for the learner's id in the compiled judging query, until it runs.
+_LEARNER = object()
+
+
+@cache
+def _achievements_reached_or_streak_sql(alias: str) -> tuple[str, tuple]:
+    """The judging query, built and compiled once per process and database.
+
+    The ORM spends about 4 ms of CPU building and compiling it, against 0.15 ms to run
+    it, and it runs on every completion. Only the learner's id changes between runs, so
+    it is compiled with a placeholder for the id, swapped for the real one at run time.
+    """
+    learner = RawSQL("%s", (_LEARNER,), output_field=IntegerField())
+    query = (
+        Achievement.objects.filter(is_active=True)
+        .exclude(unlocks__user_id=learner)
+        .alias(current=rule_current(user_id=learner))
+        .filter(Q(rule=Rule.STREAK_DAYS) | Q(current__gte=Coalesce("threshold", 1)))
+        .values_list("id", "rule", "threshold")
+    )
+    sql, params = query.query.get_compiler(alias).as_sql()
+    return sql, tuple(params)
+
+
+def achievements_reached_or_streak(*, user: AbstractBaseUser) -> list[tuple[int, str, int | None]]:
+    """(id, rule, threshold) of the active achievements the learner does not hold and now
+    meets, in name order, in one query.
+
+    The database judges every rule but streaks (`rules.rule_current`); streak
+    achievements not held come back too, for the caller to judge. Rows that are
+    neither, the common case, are never sent: the answer is usually empty.
+    """
+    sql, params = _achievements_reached_or_streak_sql(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk if p is _LEARNER else p for p in params])
+        return cursor.fetchall()
 
 
 def achievement_award_pending_user_ids(*, achievement: Achievement) -> list[int]:

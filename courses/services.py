@@ -79,15 +79,18 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     state = _lock(user=user, lesson=lesson)
     before = state.progress()
     changed = lesson.id not in state.completed
+    completed_at = None
     if changed:
-        LessonCompletion.objects.create(user=user, lesson=lesson)
+        completed_at = LessonCompletion.objects.create(user=user, lesson=lesson).completed_at
         state.completed = state.completed | {lesson.id}
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
     current = next_lesson if changed else before.current_lesson
     completion_changed = _progress_save(user=user, state=state, current=current)
     unlocked = (
-        achievements_award_earned(user=user, lesson=lesson) if changed or completion_changed else []
+        achievements_award_earned(user=user, lesson=lesson, completed_at=completed_at)
+        if changed or completion_changed
+        else []
     )
     after = state.progress()
     return CompletionResult(

@@ -20,10 +20,10 @@ SIZES = [
 ]
 
 # Lock, lessons, completions, progress row, insert completion, insert/update progress,
-# the achievement check (candidates; the learner's completions, finished courses and
-# time zone; one bulk insert), and the savepoint pair that atomic() becomes inside the
-# test's transaction.
-COMPLETION_QUERIES = 13
+# the achievement check (one query judges every rule; when one is earned, reading it
+# and one bulk insert), and the savepoint pair that atomic() becomes inside the test's
+# transaction.
+COMPLETION_QUERIES = 11
 # Session, user, the page's own reads, and claiming unannounced achievements (an
 # existence check, then a locked read and an update inside a savepoint). The
 # achievements page also reads the learner's time zone, for streaks.
