@@ -24,6 +24,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     IntegerField,
     OuterRef,
     Q,
@@ -86,7 +87,7 @@ def rule_progress(achievement: Achievement, stats: LearnerStats) -> RuleProgress
     raise ValueError(f"Unknown rule {achievement.rule!r}")
 
 
-def rule_current(*, user_id: int) -> Case:
+def rule_current(*, user_id: int | Expression) -> Case:
     """`rule_progress(...).current` for each achievement row, as SQL; NULL for streaks.
 
     Counts that do not depend on the row are uncorrelated subqueries (PostgreSQL runs
