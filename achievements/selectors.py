@@ -174,6 +174,13 @@ def achievement_statuses(*, user: AbstractBaseUser) -> list[AchievementStatus]:
     return statuses
 
 
+def unlocks_unannounced(*, user: AbstractBaseUser | Expression) -> QuerySet[UserAchievement]:
+    """Unlocks the learner has not been shown yet (`announcements_claim` shows them)."""
+    return UserAchievement.objects.filter(
+        user=user, announced_at__isnull=True, revoked_at__isnull=True
+    )
+
+
 def recent_unlocks(*, user: AbstractBaseUser, limit: int = 6) -> list[UserAchievement]:
     return list(
         UserAchievement.objects.filter(

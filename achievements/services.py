@@ -19,6 +19,7 @@ from achievements.selectors import (
     achievement_held,
     achievements_reached_or_streak,
     learner_longest_streak,
+    unlocks_unannounced,
 )
 from achievements.time_zones import validate_time_zone
 from courses.models import Lesson
@@ -199,9 +200,7 @@ def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
     second claimant re-reads them after the first commits and finds them announced.
     The common case, nothing pending, costs one read and takes no lock.
     """
-    unannounced = UserAchievement.objects.filter(
-        user=user, announced_at__isnull=True, revoked_at__isnull=True
-    )
+    unannounced = unlocks_unannounced(user=user)
     if not unannounced.exists():
         return []
     with transaction.atomic():

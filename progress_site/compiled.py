@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +29,17 @@ class _Argument:
     field: Field
 
 
+class _Placeholder(Expression):
+    """An argument in the queryset: compiles to one parameter, as a plain value would."""
+
+    def __init__(self, argument: _Argument) -> None:
+        super().__init__(output_field=argument.field)
+        self.argument = argument
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple]:
+        return "%s", (self.argument,)
+
+
 class CompiledQuery[M: Model]:
     def __init__(self, build: Callable[..., QuerySet[M]], fields: dict[str, Field]) -> None:
         self._build = build
@@ -36,12 +48,8 @@ class CompiledQuery[M: Model]:
         self._sql: dict[str, tuple[str, tuple]] = {}
 
     def _compile(self) -> tuple[str, tuple]:
-        placeholders = {name: _Argument(name, field) for name, field in self._fields.items()}
         queryset = self._build(
-            **{
-                name: RawSQL("%s", (arg,), output_field=arg.field)
-                for name, arg in placeholders.items()
-            }
+            **{name: _Placeholder(_Argument(name, field)) for name, field in self._fields.items()}
         )
         self._model = queryset.model
         sql, params = queryset.query.get_compiler(connection.alias).as_sql()

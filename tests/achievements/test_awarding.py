@@ -67,8 +67,8 @@ def test_the_live_check_costs_the_same_whatever_the_number_of_achievements(
     with django_assert_max_num_queries(4):
         assert achievements_award_earned(user=learner) == [one_day]
 
-    # The whole completion: 10 statements, plus the savepoint pair of the test's transaction.
-    with django_assert_max_num_queries(12):
+    # The whole completion: 9 statements, plus the savepoint pair of the test's transaction.
+    with django_assert_max_num_queries(11):
         result = lesson_complete(user=learner, lesson=lessons[1])
     assert result.achievements_unlocked == (two_lessons,)
 
