@@ -180,9 +180,11 @@ _ACTION_COURSE_FIELDS = ("id", "title", "slug", "is_published")
 
 @compiled(course_slug=CharField(), lesson_slug=CharField())
 def _published_lesson(*, course_slug: Expression, lesson_slug: Expression) -> QuerySet[Lesson]:
-    return Lesson.objects.filter(
-        course__is_published=True, course__slug=course_slug, slug=lesson_slug
-    ).values_list(*LESSON_LIST_FIELDS, "course__title", "course__slug")
+    return (
+        Lesson.objects.filter(course__is_published=True, course__slug=course_slug, slug=lesson_slug)
+        .order_by()
+        .values_list(*LESSON_LIST_FIELDS, "course__title", "course__slug")
+    )
 
 
 def lesson_get_published_for_action(*, course_slug: str, lesson_slug: str) -> Lesson:
