@@ -3,10 +3,14 @@
 - `rule_progress` judges one learner from `LearnerStats` (fetched once per check, in a
   fixed number of queries, whatever the number of achievements), and reports
   "current / target" for display;
+- `rule_current` is the same count as an SQL expression over achievement rows, for one
+  learner: the live check lets the database judge every candidate in the one query that
+  finds them (streaks excepted: their days depend on the learner's time zone, so Python
+  counts them, with `achievements.streaks`);
 - `rule_qualifying_user_ids` finds every qualifying learner in bulk, for backfill, in a
   fixed number of queries whatever the number of learners.
 
-Both read the same facts (completion rows, progress rows whose course is complete, and
+All read the same facts (completion rows, progress rows whose course is complete, and
 the learner's time zone) and, for streaks, the same arithmetic (`achievements.streaks`),
 so the live check and the backfill award the same learners; tests hold them to it.
 """
@@ -16,7 +20,18 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 
 from achievements.models import Achievement, LearnerProfile, Rule
 from achievements.streaks import local_days, longest_streak
@@ -70,6 +85,37 @@ def rule_progress(achievement: Achievement, stats: LearnerStats) -> RuleProgress
         case Rule.STREAK_DAYS:
             return RuleProgress(stats.longest_streak, threshold, "days in a row")
     raise ValueError(f"Unknown rule {achievement.rule!r}")
+
+
+def rule_current(*, user_id: int | Expression) -> Case:
+    """`rule_progress(...).current` for each achievement row, as SQL; NULL for streaks.
+
+    Counts that do not depend on the row are uncorrelated subqueries (PostgreSQL runs
+    each once per query); a learner with no rows at all gets NULL, which no threshold
+    meets, as 0 would not.
+    """
+    completions = LessonCompletion.objects.filter(user_id=user_id).order_by()
+    finished = UserProgress.objects.filter(user_id=user_id, completed_at__isnull=False).order_by()
+    return Case(
+        When(rule=Rule.LESSONS_COMPLETED, then=_count(completions)),
+        When(
+            rule=Rule.COURSE_LESSONS_COMPLETED,
+            then=_count(completions.filter(lesson__course_id=OuterRef("course_id"))),
+        ),
+        When(rule=Rule.COURSES_COMPLETED, then=_count(finished)),
+        When(
+            Q(rule=Rule.COURSE_COMPLETED)
+            & Exists(finished.filter(course_id=OuterRef("course_id"))),
+            then=1,
+        ),
+        When(rule=Rule.COURSE_COMPLETED, then=0),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _count(rows: QuerySet) -> Subquery:
+    return Subquery(rows.values("user_id").annotate(n=Count("id")).values("n"))
 
 
 def rule_qualifying_user_ids(achievement: Achievement) -> set[int]:

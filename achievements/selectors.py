@@ -2,16 +2,28 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import DateTimeField, Expression, IntegerField, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from achievements.models import Achievement, LearnerProfile, UserAchievement
-from achievements.rules import LearnerStats, RuleProgress, rule_progress, rule_qualifying_user_ids
+from achievements.models import Achievement, LearnerProfile, Rule, UserAchievement
+from achievements.rules import (
+    LearnerStats,
+    RuleProgress,
+    rule_current,
+    rule_progress,
+    rule_qualifying_user_ids,
+)
 from achievements.streaks import local_days, longest_streak
 from achievements.time_zones import time_zone_get
 from courses.models import LessonCompletion, UserProgress
+from progress_site.compiled import compiled
+
+# Before any completion: "since" for a streak over the whole history.
+_EVER = datetime.min.replace(tzinfo=UTC)
 
 
 def learner_time_zone_name(*, user: AbstractBaseUser) -> str:
@@ -20,26 +32,84 @@ def learner_time_zone_name(*, user: AbstractBaseUser) -> str:
     return chosen or settings.TIME_ZONE
 
 
-def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
-    """Everything any rule needs to judge one learner, in three queries.
+def _time_zone_column(*, user: AbstractBaseUser | Expression) -> Subquery:
+    """The learner's chosen time zone as a column of another query: one round trip less.
 
-    Completion rows are read whole (course and moment), so lesson counts and the
-    streak come from one round trip; the learner's rows, not the site's.
+    NULL when they never chose one. Read in the same statement as the completions it
+    applies to, so the two are always of the same moment.
+    """
+    return Subquery(LearnerProfile.objects.filter(user=user).values("time_zone")[:1])
+
+
+def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
+    """Everything any rule needs to judge one learner, in two queries.
+
+    Completion rows are read whole (course and moment, with the time zone alongside), so
+    lesson counts and the streak come from one round trip; the learner's rows, not the
+    site's.
     """
     rows = list(
-        LessonCompletion.objects.filter(user=user).values_list("lesson__course_id", "completed_at")
+        LessonCompletion.objects.filter(user=user).values_list(
+            "lesson__course_id", "completed_at", _time_zone_column(user=user)
+        )
     )
     completed = frozenset(
         UserProgress.objects.filter(user=user, completed_at__isnull=False)
         .order_by()
         .values_list("course_id", flat=True)
     )
-    zone = time_zone_get(learner_time_zone_name(user=user))
+    zone = time_zone_get((rows[0][2] if rows else None) or settings.TIME_ZONE)
     return LearnerStats(
-        lessons_by_course=Counter(course_id for course_id, _ in rows),
+        lessons_by_course=Counter(course_id for course_id, _, _ in rows),
         completed_course_ids=completed,
-        longest_streak=longest_streak(local_days((at for _, at in rows), zone)),
+        longest_streak=longest_streak(local_days((at for _, at, _ in rows), zone)),
     )
+
+
+@compiled(user_id=IntegerField(), since=DateTimeField())
+def _completions_since(*, user_id: Expression, since: Expression) -> QuerySet[LessonCompletion]:
+    return (
+        LessonCompletion.objects.filter(user_id=user_id, completed_at__gte=since)
+        .order_by()
+        .only("completed_at")
+        .annotate(time_zone=_time_zone_column(user=user_id))
+    )
+
+
+def learner_longest_streak(*, user: AbstractBaseUser, since: datetime | None = None) -> int:
+    """The longest streak among the learner's completions since `since` (all: None).
+
+    One query: the moments, with the time zone alongside. A window can only shorten a
+    run, never lengthen one, so a streak found in it is a real one.
+    """
+    completions = _completions_since.objects(user_id=user.pk, since=since or _EVER)
+    if not completions:
+        return 0
+    zone = time_zone_get(completions[0].time_zone or settings.TIME_ZONE)
+    return longest_streak(local_days((c.completed_at for c in completions), zone))
+
+
+@compiled(user_id=IntegerField())
+def _reached_or_streak(*, user_id: Expression) -> QuerySet[Achievement]:
+    # Compiled once: the ORM spends about 4 ms of CPU building this, 0.15 ms running it.
+    return (
+        Achievement.objects.filter(is_active=True)
+        .exclude(unlocks__user_id=user_id)
+        .alias(current=rule_current(user_id=user_id))
+        .filter(Q(rule=Rule.STREAK_DAYS) | Q(current__gte=Coalesce("threshold", 1)))
+        .values_list("id", "rule", "threshold")
+    )
+
+
+def achievements_reached_or_streak(*, user: AbstractBaseUser) -> list[tuple[int, str, int | None]]:
+    """(id, rule, threshold) of the active achievements the learner does not hold and now
+    meets, in name order, in one query.
+
+    The database judges every rule but streaks (`rules.rule_current`); streak
+    achievements not held come back too, for the caller to judge. Rows that are
+    neither, the common case, are never sent: the answer is usually empty.
+    """
+    return _reached_or_streak.rows(user_id=user.pk)
 
 
 def achievement_award_pending_user_ids(*, achievement: Achievement) -> list[int]:
@@ -102,6 +172,13 @@ def achievement_statuses(*, user: AbstractBaseUser) -> list[AchievementStatus]:
         )
     )
     return statuses
+
+
+def unlocks_unannounced(*, user: AbstractBaseUser | Expression) -> QuerySet[UserAchievement]:
+    """Unlocks the learner has not been shown yet (`announcements_claim` shows them)."""
+    return UserAchievement.objects.filter(
+        user=user, announced_at__isnull=True, revoked_at__isnull=True
+    )
 
 
 def recent_unlocks(*, user: AbstractBaseUser, limit: int = 6) -> list[UserAchievement]:

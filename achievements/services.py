@@ -1,5 +1,6 @@
 """Write side of achievements: awarding (live, backfill, by hand), revoking, announcing."""
 
+from datetime import datetime, timedelta
 from functools import partial
 from itertools import batched
 
@@ -11,12 +12,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from achievements import tasks
-from achievements.models import Achievement, LearnerProfile, Trigger, UserAchievement
-from achievements.rules import rule_progress, rule_snapshot
+from achievements.models import Achievement, LearnerProfile, Rule, Trigger, UserAchievement
+from achievements.rules import rule_snapshot
 from achievements.selectors import (
     achievement_award_pending_user_ids,
     achievement_held,
-    learner_stats_get,
+    achievements_reached_or_streak,
+    learner_longest_streak,
+    unlocks_unannounced,
 )
 from achievements.time_zones import validate_time_zone
 from courses.models import Lesson
@@ -28,6 +31,9 @@ from progress_site.learner_cache import (
 
 # Awards inserted per transaction by a backfill: short transactions, few round trips.
 BACKFILL_BATCH_SIZE = 1000
+# A streak's days are local days: the window of a live streak check reaches this many
+# days further back than the threshold, more than any UTC offset and DST change shift.
+STREAK_WINDOW_MARGIN_DAYS = 2
 
 
 def _learner_lock(*, user: AbstractBaseUser) -> None:
@@ -40,24 +46,38 @@ def achievements_award_earned(
     user: AbstractBaseUser,
     trigger: Trigger = Trigger.LESSON_COMPLETION,
     lesson: Lesson | None = None,
+    completed_at: datetime | None = None,
 ) -> list[Achievement]:
     """Award every active achievement the learner now qualifies for; return the new ones.
 
     Runs inside the caller's transaction, which holds the learner's row lock, so the
     "not unlocked yet" read cannot go stale; the unique constraint still has the last
-    word (ON CONFLICT DO NOTHING) against a concurrent backfill. Five queries at most,
-    whatever the number of achievements. A revoked award counts as held: rules never
-    give it back.
+    word (ON CONFLICT DO NOTHING) against a concurrent backfill. One query when nothing
+    is unlocked and no streak achievement is pending, at most four (streak days, the
+    earned achievements, the insert), whatever the number of achievements. A revoked
+    award counts as held: rules never give it back.
+
+    `completed_at` is the moment of the completion that triggered the check. A new
+    completion can only lengthen the run of days ending on its own day, so only the
+    completions of the last (largest streak threshold + 2) days are read: enough to see
+    that run reach any threshold, whatever the time zone. A streak reached earlier and
+    not held (an achievement created or edited since) is the backfill's, which the admin
+    schedules. Without it (a time zone change) the whole history is read.
     """
-    candidates = list(
-        Achievement.objects.filter(is_active=True)
-        .exclude(unlocks__user=user)
-        .select_related("course")
-    )
-    if not candidates:
+    found = achievements_reached_or_streak(user=user)
+    streaks = [threshold for _, rule, threshold in found if rule == Rule.STREAK_DAYS]
+    longest = 0
+    if streaks:
+        since = None
+        if completed_at is not None:
+            since = completed_at - timedelta(days=max(streaks) + STREAK_WINDOW_MARGIN_DAYS)
+        longest = learner_longest_streak(user=user, since=since)
+    earned_ids = [
+        pk for pk, rule, threshold in found if rule != Rule.STREAK_DAYS or longest >= threshold
+    ]
+    if not earned_ids:
         return []
-    stats = learner_stats_get(user=user)
-    earned = [a for a in candidates if rule_progress(a, stats).reached]
+    earned = list(Achievement.objects.filter(pk__in=earned_ids).select_related("course"))
     UserAchievement.objects.bulk_create(
         [
             UserAchievement(
@@ -197,9 +217,7 @@ def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
     known_none, nothing_pending = nothing_to_announce_get(user_id=user.pk)
     if known_none:
         return []
-    unannounced = UserAchievement.objects.filter(
-        user=user, announced_at__isnull=True, revoked_at__isnull=True
-    )
+    unannounced = unlocks_unannounced(user=user)
     pending = []
     if unannounced.exists():
         with transaction.atomic():

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import CharField, Count, Exists, Expression, IntegerField, OuterRef, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
@@ -15,6 +17,7 @@ from courses.progress import (
     next_incomplete,
     percent_complete,
 )
+from progress_site.compiled import compiled
 
 
 @dataclass(frozen=True)
@@ -166,3 +169,67 @@ def course_progress_list(*, user: AbstractBaseUser) -> list[CourseProgress]:
             )
         )
     return result
+
+
+# What the lesson list and the completion need of each lesson: never the body. These two
+# lists keep the models' field order, which Model.from_db expects.
+LESSON_LIST_FIELDS = ("id", "course_id", "title", "slug", "position")
+# What the lesson actions need of the course (the rest is loaded if ever read).
+_ACTION_COURSE_FIELDS = ("id", "title", "slug", "is_published")
+
+
+@compiled(course_slug=CharField(), lesson_slug=CharField())
+def _published_lesson(*, course_slug: Expression, lesson_slug: Expression) -> QuerySet[Lesson]:
+    return (
+        Lesson.objects.filter(course__is_published=True, course__slug=course_slug, slug=lesson_slug)
+        .order_by()
+        .values_list(*LESSON_LIST_FIELDS, "course__title", "course__slug")
+    )
+
+
+def lesson_get_published_for_action(*, course_slug: str, lesson_slug: str) -> Lesson:
+    """`lesson_get_published` for "Complete lesson" and its undo: the same lesson or 404,
+    without the lesson's body or the course's description, in a query compiled once."""
+    rows = _published_lesson.rows(course_slug=course_slug, lesson_slug=lesson_slug)
+    if not rows:
+        raise Http404("No Lesson matches the given query.")
+    *lesson_values, course_title, course_slug = rows[0]
+    lesson = Lesson.from_db(connection.alias, LESSON_LIST_FIELDS, lesson_values)
+    # Published, or the query would not have found it.
+    course_values = (lesson.course_id, course_title, course_slug, True)
+    lesson.course = Course.from_db(connection.alias, _ACTION_COURSE_FIELDS, course_values)
+    return lesson
+
+
+@compiled(course_id=IntegerField(), user_id=IntegerField())
+def _lessons_with_done(*, course_id: Expression, user_id: Expression) -> QuerySet[Lesson]:
+    done = LessonCompletion.objects.filter(user_id=user_id, lesson=OuterRef("pk"))
+    return (
+        Lesson.objects.filter(course_id=course_id)
+        .order_by("position")
+        .only(*LESSON_LIST_FIELDS)
+        .annotate(done=Exists(done))
+    )
+
+
+def course_lessons_and_completed_ids(
+    *, user: AbstractBaseUser, course: Course
+) -> tuple[list[Lesson], frozenset[int]]:
+    """The course's lessons in order, without bodies, and which of them the learner has
+    completed: `course_lessons` and `completed_lesson_ids` in one query, compiled once
+    (the completion runs it on every click)."""
+    lessons = _lessons_with_done.objects(course_id=course.pk, user_id=user.pk)
+    for lesson in lessons:
+        lesson.course = course  # as course.lessons would: no query to reach it
+    return lessons, frozenset(lesson.id for lesson in lessons if lesson.done)
+
+
+@compiled(user_id=IntegerField(), course_id=IntegerField())
+def _progress_row(*, user_id: Expression, course_id: Expression) -> QuerySet[UserProgress]:
+    return UserProgress.objects.filter(user_id=user_id, course_id=course_id).order_by()
+
+
+def course_progress_row(*, user: AbstractBaseUser, course: Course) -> UserProgress | None:
+    """The learner's progress row in the course, if they started it (compiled once)."""
+    rows = _progress_row.objects(user_id=user.pk, course_id=course.pk)
+    return rows[0] if rows else None

@@ -13,19 +13,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Expression, IntegerField, Q, QuerySet
 from django.utils import timezone
 
 from achievements.models import Achievement, Rule
+from achievements.selectors import unlocks_unannounced
 from achievements.services import achievement_backfill_schedule, achievements_award_earned
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.progress import is_course_complete, milestones_crossed, next_incomplete
 from courses.selectors import (
     CourseProgress,
-    completed_lesson_ids,
-    course_lessons,
+    course_lessons_and_completed_ids,
     course_progress_build,
+    course_progress_row,
 )
+from progress_site.compiled import compiled
 from progress_site.learner_cache import content_changed, learner_changed
 
 
@@ -39,6 +41,8 @@ class CompletionResult:
     milestones_crossed: tuple[int, ...]
     course_completed: bool
     achievements_unlocked: tuple[Achievement, ...]
+    # Unlocks to announce: this completion's, or earlier ones not shown yet.
+    announcements_pending: bool
 
 
 @dataclass
@@ -47,6 +51,7 @@ class _LockedState:
     lessons: list[Lesson]
     completed: frozenset[int]
     row: UserProgress | None
+    announcements_pending: bool
 
     def progress(self) -> CourseProgress:
         return course_progress_build(
@@ -54,19 +59,38 @@ class _LockedState:
         )
 
 
+@compiled(user_id=IntegerField())
+def _learner_locked(*, user_id: Expression) -> QuerySet:
+    # SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction already serialises writers.
+    # The lock's row carries whether unlocks wait to be announced: one round trip less.
+    return (
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=user_id)
+        .values_list(Exists(unlocks_unannounced(user=user_id)))
+    )
+
+
 def _lock(*, user: AbstractBaseUser, lesson: Lesson) -> _LockedState:
-    """Lock the learner, then read their state in the lesson's course (four queries)."""
+    """Lock the learner, then read their state in the lesson's course (three queries).
+
+    In the lock's own statement PostgreSQL reads everything but the locked row as it was
+    before the lock was granted, when a parallel write of the same learner may since
+    have committed. So what the write depends on is read after the lock; the lock's
+    statement only says whether unlocks wait to be announced, where a stale answer
+    shows a toast one page later at worst.
+    """
     if not lesson.course.is_published:
         raise PermissionDenied("This course is not published.")
-    # SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction already serialises writers.
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    ((announcements_pending,),) = _learner_locked.rows(user_id=user.pk)
     course = lesson.course
-    lessons = course_lessons(course=course)
+    lessons, completed = course_lessons_and_completed_ids(user=user, course=course)
     return _LockedState(
         course=course,
         lessons=lessons,
-        completed=completed_lesson_ids(user=user, course=course, lessons=lessons),
-        row=UserProgress.objects.filter(user=user, course=course).first(),
+        completed=completed,
+        row=course_progress_row(user=user, course=course),
+        announcements_pending=bool(announcements_pending),
     )
 
 
@@ -75,13 +99,15 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     """Mark a lesson completed. Idempotent: completing it again changes nothing.
 
     Returns what changed so the page can announce it: milestones crossed, the course
-    finished, achievements unlocked. At most eleven queries, whatever the sizes.
+    finished, achievements unlocked. At most nine queries, whatever the sizes; six
+    when nothing is unlocked and no streak achievement is pending.
     """
     state = _lock(user=user, lesson=lesson)
     before = state.progress()
     changed = lesson.id not in state.completed
+    completed_at = None
     if changed:
-        LessonCompletion.objects.create(user=user, lesson=lesson)
+        completed_at = LessonCompletion.objects.create(user=user, lesson=lesson).completed_at
         state.completed = state.completed | {lesson.id}
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
@@ -90,7 +116,9 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     if changed or completion_changed:
         learner_changed(user_ids=[user.pk])
     unlocked = (
-        achievements_award_earned(user=user, lesson=lesson) if changed or completion_changed else []
+        achievements_award_earned(user=user, lesson=lesson, completed_at=completed_at)
+        if changed or completion_changed
+        else []
     )
     after = state.progress()
     return CompletionResult(
@@ -102,6 +130,7 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
         milestones_crossed=milestones_crossed(before=before.percentage, after=after.percentage),
         course_completed=after.is_completed and not before.is_completed,
         achievements_unlocked=tuple(unlocked),
+        announcements_pending=state.announcements_pending or bool(unlocked),
     )
 
 

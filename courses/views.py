@@ -92,12 +92,17 @@ def login_required_back_to_lesson(view: Callable[..., HttpResponse]) -> Callable
 @require_POST
 @login_required_back_to_lesson
 def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
+    lesson = selectors.lesson_get_published_for_action(
+        course_slug=course_slug, lesson_slug=lesson_slug
+    )
     result = services.lesson_complete(user=request.user, lesson=lesson)
     celebrations = _celebrations(result)
     if request.htmx:
         context = _lesson_context(request, lesson, lessons=result.lessons, progress=result.progress)
         context["celebrations"] = celebrations
+        # Claiming costs a query even when there is nothing to claim: skip it then.
+        if not result.announcements_pending:
+            context["achievement_announcements"] = []
         return render(request, "courses/lesson_detail.html#completion_update", context)
     for celebration in celebrations:
         messages.success(request, celebration.text, extra_tags=celebration.kind)
@@ -107,7 +112,9 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
 @require_POST
 @login_required_back_to_lesson
 def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
+    lesson = selectors.lesson_get_published_for_action(
+        course_slug=course_slug, lesson_slug=lesson_slug
+    )
     services.lesson_uncomplete(user=request.user, lesson=lesson)
     if request.htmx:
         context = _lesson_context(request, lesson)

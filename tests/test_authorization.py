@@ -75,8 +75,11 @@ def lesson_urls(name: str, lesson) -> str:
 
 
 def unscoped_reads(queries, user_id: int) -> list[str]:
-    """SELECTs reading a learner table without a user_id condition for this learner."""
-    scoped = re.compile(rf'"user_id" (= {user_id}\b|IN \({user_id}\))')
+    """SELECTs reading a learner table without a user_id condition for this learner.
+
+    A query compiled once with a placeholder for the learner writes the id in parentheses.
+    """
+    scoped = re.compile(rf'"user_id" (= \(?{user_id}\b|IN \({user_id}\))')
     return [
         q["sql"]
         for q in queries

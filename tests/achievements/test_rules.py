@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from achievements.models import LearnerProfile, Rule
 from achievements.rules import rule_describe, rule_progress
-from achievements.selectors import learner_stats_get
+from achievements.selectors import achievements_reached_or_streak, learner_stats_get
 from achievements.services import achievements_award_earned
 from courses.models import Lesson, UserProgress
 from courses.services import course_completion_refresh, lesson_uncomplete
@@ -197,4 +197,101 @@ def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners,
         event(f"{len(live)} awards")  # --hypothesis-show-statistics shows the spread
 
         assert backfilled_from_scratch() == live
+        transaction.set_rollback(True)
+
+
+chronological_histories = st.fixed_dictionaries(
+    {
+        # Per learner, the gaps in minutes between completions of lessons 0, 1, 2, ...
+        "gaps": st.lists(st.lists(st.integers(1, 3 * 24 * 60), max_size=6), min_size=2, max_size=2),
+        "zones": st.lists(st.sampled_from([*ZONES, "Pacific/Kiritimati"]), min_size=2, max_size=2),
+        "streak": st.integers(1, 4),
+        "lessons": st.integers(1, 4),
+    }
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=chronological_histories)
+def test_completions_as_they_happen_award_what_the_backfill_does(two_courses, history):
+    """Every achievement exists from the start and every completion goes through the
+    service at its own moment: the live check, reading only recent days for streaks,
+    awards exactly what a backfill from scratch would."""
+    with transaction.atomic():
+        lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
+        for rule, kwargs in {
+            Rule.LESSONS_COMPLETED: {"threshold": history["lessons"]},
+            Rule.COURSE_LESSONS_COMPLETED: {"threshold": 2, "course": two_courses[0]},
+            Rule.COURSES_COMPLETED: {"threshold": 1},
+            Rule.COURSE_COMPLETED: {"course": two_courses[1], "threshold": None},
+            Rule.STREAK_DAYS: {"threshold": history["streak"]},
+        }.items():
+            AchievementFactory(rule=rule, **kwargs)
+        for n, (gaps, zone) in enumerate(zip(history["gaps"], history["zones"], strict=True)):
+            user = UserFactory(username=f"chronological-{n}")
+            if zone:
+                LearnerProfile.objects.create(user=user, time_zone=zone)
+            at = day(0, 0)
+            for lesson, gap in zip(lessons, gaps, strict=False):
+                at += timedelta(minutes=gap)
+                complete_at(user=user, lesson=lesson, at=at)
+        live = awarded()
+        event(f"{len(live)} awards")
+
+        assert backfilled_from_scratch() == live
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories)
+def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_learners, history):
+    """The live check's SQL (`rule_current`) and the achievements page's Python
+    (`rule_progress`) reach the same verdict on the same facts, streaks aside."""
+    users = four_learners
+    with transaction.atomic():
+        lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
+        completions_create(
+            (users[u].pk, lessons[lesson].pk, day(d, 0) + timedelta(minutes=minute))
+            for (u, lesson), (d, minute) in history["completions"].items()
+        )
+        UserProgress.objects.bulk_create(
+            {
+                (u, lesson // 3): UserProgress(user=users[u], course=two_courses[lesson // 3])
+                for u, lesson in history["completions"]
+            }.values()
+        )
+        for course in two_courses:
+            course_completion_refresh(course=course)
+        thresholds = history["thresholds"]
+        first, second = (two_courses[i] for i in history["course_of_rule"])
+        achievements = [
+            AchievementFactory(
+                rule=Rule.LESSONS_COMPLETED, threshold=thresholds[Rule.LESSONS_COMPLETED]
+            ),
+            AchievementFactory(
+                rule=Rule.COURSE_LESSONS_COMPLETED,
+                threshold=thresholds[Rule.COURSE_LESSONS_COMPLETED],
+                course=first,
+            ),
+            AchievementFactory(
+                rule=Rule.COURSES_COMPLETED, threshold=thresholds[Rule.COURSES_COMPLETED]
+            ),
+            AchievementFactory(rule=Rule.COURSE_COMPLETED, course=second, threshold=None),
+        ]
+
+        for user in users:
+            stats = learner_stats_get(user=user)
+            expected = {a.pk for a in achievements if rule_progress(a, stats).reached}
+            judged = {pk for pk, _, _ in achievements_reached_or_streak(user=user)}
+            assert judged == expected
         transaction.set_rollback(True)

@@ -123,3 +123,50 @@ class TestStreakInTheLearnersTimeZone:
         assert unlocked == [achievement]
         award = UserAchievement.objects.get()
         assert award.trigger == Trigger.TIME_ZONE_CHANGE
+
+
+@pytest.mark.django_db
+class TestTheLiveCheckReadsARecentWindow:
+    """A completion can only lengthen the run of days ending on its own day, so the live
+    check reads the last (threshold + 2) days; the backfill reads everything."""
+
+    @pytest.fixture
+    def lessons(self):
+        return list(CourseFactory(lessons=40).lessons.order_by("position"))
+
+    def test_a_long_streak_is_awarded_on_the_day_it_is_reached(self, lessons):
+        user = UserFactory()
+        LearnerProfileFactory(user=user, time_zone="Pacific/Kiritimati")  # UTC+14
+        achievement = AchievementFactory(rule=Rule.STREAK_DAYS, threshold=30)
+        for day in range(30):
+            # 23:50 local time: each day's run is only whole at the very end of the window.
+            result = complete_at(
+                user=user, lesson=lessons[day], at=utc(2026, 1, 1, 9, 50) + timedelta(days=day)
+            )
+            assert result.achievements_unlocked == ((achievement,) if day == 29 else ())
+
+    def test_the_window_reaches_across_a_daylight_saving_change(self, lessons):
+        """Paris falls back on 2026-10-25, a 25-hour day: two local days span 49 hours here."""
+        user = UserFactory()
+        LearnerProfileFactory(user=user, time_zone="Europe/Paris")
+        achievement = AchievementFactory(rule=Rule.STREAK_DAYS, threshold=2)
+        complete_at(user=user, lesson=lessons[0], at=utc(2026, 10, 24, 22, 0, 10))  # 00:00:10
+        result = complete_at(user=user, lesson=lessons[1], at=utc(2026, 10, 26, 22, 59, 50))
+        assert result.achievements_unlocked == (achievement,)  # 23:59:50 the next day
+
+    def test_a_streak_reached_before_the_achievement_existed_is_the_backfills(self, lessons):
+        """The admin's save schedules that backfill; the next completion does not look back."""
+        user = UserFactory()
+        completions_create(
+            [
+                (user.pk, lesson.pk, utc(2026, 1, day, 12))
+                for lesson, day in zip(lessons, (1, 2, 3), strict=False)
+            ]
+        )
+        achievement = AchievementFactory(rule=Rule.STREAK_DAYS, threshold=3)
+
+        assert (
+            complete_at(user=user, lesson=lessons[3], at=utc(2026, 2, 1, 12)).achievements_unlocked
+            == ()
+        )
+        assert backfilled_from_scratch() == {(user.pk, achievement.pk)}

@@ -19,11 +19,11 @@ SIZES = [
     pytest.param({"lessons": 40, "courses": 12, "achievements": 30, "learners": 25}, id="large"),
 ]
 
-# Lock, lessons, completions, progress row, insert completion, insert/update progress,
-# the achievement check (candidates; the learner's completions, finished courses and
-# time zone; one bulk insert), and the savepoint pair that atomic() becomes inside the
-# test's transaction.
-COMPLETION_QUERIES = 13
+# Lock, lessons with the learner's completions, progress row, insert completion,
+# insert/update progress, the achievement check (one query judges every rule; when one
+# is earned, reading it and one bulk insert), and the savepoint pair that atomic()
+# becomes inside the test's transaction.
+COMPLETION_QUERIES = 10
 # Session, user, the page's own reads, and claiming unannounced achievements (an
 # existence check, then a locked read and an update inside a savepoint). The
 # achievements page also reads the learner's time zone, for streaks.
@@ -81,7 +81,7 @@ def test_page_query_count_is_constant(size, url_name, client, django_assert_max_
 
 # Session, user, the lesson, the completion itself, and claiming the achievements it
 # unlocked for the toast (an existence check, then a locked read and an update).
-COMPLETE_REQUEST_QUERIES = 21
+COMPLETE_REQUEST_QUERIES = 18
 
 
 @pytest.mark.parametrize("size", SIZES)

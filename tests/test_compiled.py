@@ -1,0 +1,100 @@
+"""Compiled queries answer exactly what the same queryset answers, for any arguments."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import CharField, DateTimeField, IntegerField
+
+from courses.models import Lesson, LessonCompletion
+from progress_site.compiled import compiled
+from tests.achievements.helpers import completions_create
+from tests.factories import CourseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 1, 1, 12, tzinfo=UTC)
+KOLKATA, NEW_YORK = ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York")
+
+
+def completions_of(*, user_id, since):
+    return LessonCompletion.objects.filter(user_id=user_id, completed_at__gte=since).order_by(
+        "completed_at"
+    )
+
+
+def lessons_by_slug(*, course_slug, slugs_after):
+    return Lesson.objects.filter(course__slug=course_slug, slug__gt=slugs_after).values_list(
+        "id", "slug"
+    )
+
+
+@pytest.fixture
+def history():
+    """Two learners, each with completions one day apart."""
+    lessons = list(CourseFactory(slug="c", lessons=4).lessons.order_by("position"))
+    learners = UserFactory.create_batch(2)
+    completions_create(
+        (user.pk, lesson.pk, START + timedelta(days=i + n))
+        for n, user in enumerate(learners)
+        for i, lesson in enumerate(lessons)
+    )
+    return learners
+
+
+def test_objects_are_the_querysets_rows_with_converted_values(history):
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    for user in history:
+        for days, zone in enumerate([UTC, KOLKATA, UTC, NEW_YORK, KOLKATA, UTC]):
+            # The same instant in any zone: the field adapts it as the ORM would.
+            since = (START + timedelta(days=days)).astimezone(zone)
+            expected = list(completions_of(user_id=user.pk, since=since))
+
+            got = query.objects(user_id=user.pk, since=since)
+
+            assert got == expected
+            assert [c.completed_at for c in got] == [c.completed_at for c in expected]
+            assert all(c.completed_at.tzinfo is not None for c in got)
+
+
+def test_rows_are_the_querysets_rows():
+    CourseFactory(slug="c", lessons=3)
+    query = compiled(course_slug=CharField(), slugs_after=CharField())(lessons_by_slug)
+    for course_slug in ("c", "missing"):
+        for after in ("", "lesson-", "lesson-zzz"):
+            expected = list(lessons_by_slug(course_slug=course_slug, slugs_after=after))
+            assert query.rows(course_slug=course_slug, slugs_after=after) == expected
+
+
+def test_rows_adapt_the_arguments_as_the_orm_does(history):
+    def ids_since(*, user_id, since):
+        return completions_of(user_id=user_id, since=since).values_list("id")
+
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(ids_since)
+    for user in history:
+        for days, zone in enumerate([UTC, KOLKATA, UTC, NEW_YORK, KOLKATA, UTC]):
+            since = (START + timedelta(days=days)).astimezone(zone)
+            expected = list(ids_since(user_id=user.pk, since=since))
+            assert query.rows(user_id=user.pk, since=since) == expected
+
+
+def test_the_queryset_is_built_once(history):
+    built = []
+
+    def build(*, user_id, since):
+        built.append(1)
+        return completions_of(user_id=user_id, since=since)
+
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(build)
+    for user in history:
+        query.objects(user_id=user.pk, since=START)
+
+    assert len(built) == 1
+
+
+def test_every_argument_is_required_and_no_other():
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    with pytest.raises(TypeError):
+        query.objects(user_id=1)
+    with pytest.raises(TypeError):
+        query.objects(user_id=1, since=START, extra=2)
