@@ -49,7 +49,7 @@ def main() -> int:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
-    database_url = f"{args.postgres}/{args.database}"
+    database_url = database_url_of(args)
     os.environ.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -85,6 +85,10 @@ def bench(args) -> int:
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     learners = dataset_create()
+    # What autovacuum has long done to a school a few months old: planner statistics,
+    # and a visibility map that lets index-only scans skip the table.
+    with psycopg.connect(database_url_of(args), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
     print(f"Data set created in {time.monotonic() - started:.1f} s", flush=True)
 
     # The load generator's learners first; the next one is kept for the query count.
@@ -121,6 +125,10 @@ def bench(args) -> int:
         Path(args.json).write_text(json.dumps({**report, "lost": lost, "queries": queries}))
     errors = sum(s["failures"] for s in report["scenarios"])
     return 1 if errors or lost else 0
+
+
+def database_url_of(args) -> str:
+    return f"{args.postgres}/{args.database}"
 
 
 def database_recreate(postgres: str, name: str) -> None:
