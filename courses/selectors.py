@@ -80,33 +80,24 @@ def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
     )
 
 
-def course_lessons(*, course: Course) -> list[Lesson]:
-    """The course's lessons in order, without their bodies."""
-    return list(
-        course.lessons.order_by("position").only("id", "course_id", "title", "slug", "position")
-    )
-
-
-def completed_lesson_ids(
-    *, user: AbstractBaseUser, course: Course, lessons: list[Lesson]
-) -> frozenset[int]:
-    """Ids of the lessons of `course` the learner has completed, among those that exist."""
-    rows = LessonCompletion.objects.filter(user=user, lesson__course=course)
-    return frozenset(rows.values_list("lesson_id", flat=True)) & {lesson.id for lesson in lessons}
-
-
-def course_progress_get(
-    *, user: AbstractBaseUser, course: Course, lessons: list[Lesson] | None = None
-) -> CourseProgress:
-    """One learner's progress in one course: three queries, two if `lessons` is given."""
-    if lessons is None:
-        lessons = course_lessons(course=course)
-    return course_progress_build(
+def course_lessons_and_progress(
+    *, user: AbstractBaseUser, course: Course
+) -> tuple[list[Lesson], CourseProgress]:
+    """The course's lessons in order (without bodies) and the learner's progress in it:
+    two queries, both compiled once."""
+    lessons, completed = course_lessons_and_completed_ids(user=user, course=course)
+    progress = course_progress_build(
         course=course,
         lessons=lessons,
-        completed=completed_lesson_ids(user=user, course=course, lessons=lessons),
-        progress=UserProgress.objects.filter(user=user, course=course).first(),
+        completed=completed,
+        progress=course_progress_row(user=user, course=course),
     )
+    return lessons, progress
+
+
+def course_progress_get(*, user: AbstractBaseUser, course: Course) -> CourseProgress:
+    """One learner's progress in one course: two queries."""
+    return course_lessons_and_progress(user=user, course=course)[1]
 
 
 def course_progress_build(
@@ -216,8 +207,7 @@ def course_lessons_and_completed_ids(
     *, user: AbstractBaseUser, course: Course
 ) -> tuple[list[Lesson], frozenset[int]]:
     """The course's lessons in order, without bodies, and which of them the learner has
-    completed: `course_lessons` and `completed_lesson_ids` in one query, compiled once
-    (the completion runs it on every click)."""
+    completed, in one query compiled once (the completion runs it on every click)."""
     lessons = _lessons_with_done.objects(course_id=course.pk, user_id=user.pk)
     for lesson in lessons:
         lesson.course = course  # as course.lessons would: no query to reach it

@@ -52,8 +52,7 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 
     def build() -> dict[str, str]:
         course = selectors.course_get_published(slug=course_slug)
-        lessons = selectors.course_lessons(course=course)
-        progress = selectors.course_progress_get(user=user, course=course, lessons=lessons)
+        lessons, progress = selectors.course_lessons_and_progress(user=user, course=course)
         context = {"course": course, "progress": progress, "lessons": lessons}
         main = render_to_string("courses/course_detail.html#main", context)
         return {"title": course.title, "main": main}
@@ -134,8 +133,7 @@ def _lesson_context(
     """Everything the lesson page and its fragments show; reuses what a write returned."""
     course = lesson.course
     if lessons is None or progress is None:
-        lessons = selectors.course_lessons(course=course)
-        progress = selectors.course_progress_get(user=request.user, course=course, lessons=lessons)
+        lessons, progress = selectors.course_lessons_and_progress(user=request.user, course=course)
     index = next(i for i, each in enumerate(lessons) if each.id == lesson.id)
     return {
         "course": course,
