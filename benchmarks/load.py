@@ -1,8 +1,11 @@
 """The load generator: locust, as a library, in its own process (run.py starts it).
 
 Every virtual user signs in through the real sign-in form as a different learner, once;
-the scenarios then run one after another over the same signed-in users, each measured
-alone for a fixed time after the statistics are reset:
+the scenarios then run over the same signed-in users, one at a time, each in slices
+that alternate with slices of the baseline (baseline, complete, baseline, complete, ...,
+then the same for the dashboard and the course page). The machine's speed drifts over a
+run (its cores are shared): each scenario is compared with the baseline measured
+seconds around it, not minutes before. Statistics are reset for every slice.
 
 - baseline:  GET /accounts/ping/, the floor every learner request pays (session, user);
 - complete:  "Complete lesson" as htmx sends it (HX-Request, the CSRF token from the
@@ -23,6 +26,7 @@ import itertools
 import json
 import logging
 import time
+from collections import Counter
 from http.cookiejar import DefaultCookiePolicy
 
 import gevent
@@ -31,6 +35,7 @@ from locust import User, constant, events, task
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.log import setup_logging
+from locust.stats import calculate_response_time_percentile
 
 SCENARIOS = ("baseline", "complete", "dashboard", "course")
 EXPECTED_STATUS = {"baseline": 204, "complete": 200, "dashboard": 200, "course": 200}
@@ -169,8 +174,8 @@ def server_processes(server_pid: int, database: str) -> dict[str, list[psutil.Pr
     return {"app": app, "db": db, "cache": cache, "load": [psutil.Process()]}
 
 
-def measure(env: Environment, scenario: str, duration: float, server_pid: int, database: str):
-    processes = server_processes(server_pid, database)
+def measure(env: Environment, scenario: str, duration: float, processes: dict) -> dict:
+    """One slice: the scenario alone for `duration` seconds, statistics reset first."""
     Run.scenario = scenario
     env.stats.reset_all()
     cpu_before = {k: cpu_seconds(v) for k, v in processes.items()}
@@ -181,17 +186,43 @@ def measure(env: Environment, scenario: str, duration: float, server_pid: int, d
     entry = env.stats.get(scenario, "POST" if scenario == "complete" else "GET")
     Run.scenario = None
     return {
-        "scenario": scenario,
         "seconds": elapsed,
         "requests": entry.num_requests,
         "failures": entry.num_failures,
         "errors": {str(e.error): e.occurrences for e in env.stats.errors.values()},
-        "rps": entry.num_requests / elapsed,
-        "p50": entry.get_response_time_percentile(0.50),
-        "p95": entry.get_response_time_percentile(0.95),
-        "p99": entry.get_response_time_percentile(0.99),
-        "max": entry.max_response_time,
+        "response_times": dict(entry.response_times),
+        "max": entry.max_response_time or 0,
         "cpu_seconds": cpu,
+    }
+
+
+def combine(scenario: str, slices: list[dict]) -> dict:
+    """A scenario's slices as one measurement: totals, and percentiles over every request."""
+    times, errors, cpu = Counter(), Counter(), Counter()
+    for part in slices:
+        times.update(part["response_times"])
+        errors.update(part["errors"])
+        cpu.update(part["cpu_seconds"])
+    requests = sum(part["requests"] for part in slices)
+    seconds = sum(part["seconds"] for part in slices)
+
+    def percentile(p: float) -> int:
+        return calculate_response_time_percentile(times, requests, p) if requests else 0
+
+    return {
+        "scenario": scenario,
+        "slices": len(slices),
+        "seconds": seconds,
+        "requests": requests,
+        "failures": sum(part["failures"] for part in slices),
+        "errors": dict(errors),
+        "rps": requests / seconds,
+        "p50": percentile(0.50),
+        "p95": percentile(0.95),
+        "p99": percentile(0.99),
+        "max": max(part["max"] for part in slices),
+        "cpu_seconds": {k: cpu[k] for k in slices[0]["cpu_seconds"]},
+        "rps_by_slice": [part["requests"] / part["seconds"] for part in slices],
     }
 
 
@@ -201,7 +232,8 @@ def main() -> None:
     parser.add_argument("--plan", required=True, help="JSON written by run.py")
     parser.add_argument("--report", required=True, help="where to write the JSON report")
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--duration", type=float, default=20, help="seconds per scenario")
+    parser.add_argument("--rounds", type=int, default=4, help="slices per scenario")
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--database", required=True)
     args = parser.parse_args()
@@ -221,10 +253,18 @@ def main() -> None:
     if Run.sign_in_failures:
         raise SystemExit(f"Sign-in failed: {Run.sign_in_failures}")
 
-    results = []
-    for scenario in SCENARIOS:
-        gevent.sleep(1)  # let the previous scenario's last requests finish
-        results.append(measure(env, scenario, args.duration, args.server_pid, args.database))
+    processes = server_processes(args.server_pid, args.database)
+    slice_seconds = args.duration / args.rounds
+    baseline_slices, results = [], []
+    for scenario in SCENARIOS[1:]:
+        paired, own = [], []
+        for _ in range(args.rounds):
+            for name, parts in (("baseline", paired), (scenario, own)):
+                gevent.sleep(0.5)  # let the previous slice's last requests finish
+                parts.append(measure(env, name, slice_seconds, processes))
+        baseline_slices += paired
+        results.append({**combine(scenario, own), "baseline": combine("baseline", paired)})
+    results.insert(0, combine("baseline", baseline_slices))
     gevent.sleep(2)  # in-flight completions get their answer before the users stop
     runner.quit()
 

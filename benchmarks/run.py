@@ -2,7 +2,8 @@
 
 1. creates its own database (dropped at the end), migrates it and fills it (dataset.py);
 2. starts `make serve` (gunicorn, DEBUG off, production settings) on 127.0.0.1 only;
-3. runs the load generator (load.py: locust, 16 users, a fixed time per scenario);
+3. runs the load generator (load.py: locust, 16 users, a fixed time per scenario, in
+   slices that alternate with slices of the baseline);
 4. stops the server, then checks that every completion the server acknowledged with a
    200 is in the database;
 5. counts SQL queries per request in a short in-process pass (Django's test client and
@@ -42,6 +43,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8531)
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20, help="seconds per scenario")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="slices per scenario, each after a baseline slice"
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="progress_bench")
@@ -109,10 +113,11 @@ def bench(args) -> int:
                     "--host", f"http://127.0.0.1:{args.port}",
                     "--plan", plan_path, "--report", report_path,
                     "--users", str(args.users), "--duration", str(args.duration),
+                    "--rounds", str(args.rounds),
                     "--server-pid", str(server.pid), "--database", args.database,
                 ],
                 check=True,
-                timeout=4 * (args.duration + 5) + 180,
+                timeout=6 * (args.duration + args.rounds) + 180,
             )  # fmt: skip
         finally:
             server_stop(server)
@@ -244,22 +249,26 @@ def cpu_ms_per_request(scenario: dict) -> dict[str, float]:
     return {k: 1000 * v / n for k, v in scenario["cpu_seconds"].items()}
 
 
-def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> None:
-    """The table, then the targets.
+def ratios(scenario: dict) -> tuple[float, float]:
+    """Throughput and CPU cost against the baseline slices run between its own slices.
 
-    Two ratios to the baseline: measured throughput, and CPU cost (CPU seconds per request
-    of the app server, PostgreSQL, Redis and the load generator together, which share the
-    cores).
-    On a machine shared with other work, the CPU left to the benchmark changes from one
-    scenario to the next and moves the first; the second does not depend on it, and is
-    what the throughput ratio is when the cores are the benchmark's alone.
+    CPU cost: CPU seconds per request of the app server, PostgreSQL, Redis and the load
+    generator together, which share the cores. It does not depend on how much of the
+    machine other work left to the benchmark, and it is what the throughput ratio is when
+    the cores are the benchmark's alone.
     """
+    baseline = scenario.get("baseline", scenario)
+    by_cpu = sum(cpu_ms_per_request(baseline).values()) / sum(cpu_ms_per_request(scenario).values())
+    return scenario["rps"] / baseline["rps"], by_cpu
+
+
+def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> None:
+    """The table (each ratio against the baseline slices run around the scenario's own),
+    then the targets."""
     scenarios = {s["scenario"]: s for s in report["scenarios"]}
-    baseline = scenarios["baseline"]["rps"]
-    baseline_cpu = sum(cpu_ms_per_request(scenarios["baseline"]).values())
     print(
-        f"\n{args.users} users, {args.duration:.0f} s per scenario, gunicorn {args.workers} "
-        f"sync workers, {os.cpu_count()} cores\n"
+        f"\n{args.users} users, {args.duration:.0f} s per scenario in {args.rounds} slices, "
+        f"gunicorn {args.workers} sync workers, {os.cpu_count()} cores\n"
     )
     print(
         "| scenario | requests | req/s | x baseline | x baseline by CPU | p50 ms | p95 ms "
@@ -269,12 +278,16 @@ def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> N
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|")
     for name, s in scenarios.items():
         cpu = cpu_ms_per_request(s)
+        by_rps, by_cpu = ratios(s)
         print(
-            f"| {name} | {s['requests']} | {s['rps']:.0f} | {s['rps'] / baseline:.2f} "
-            f"| {baseline_cpu / sum(cpu.values()):.2f} "
+            f"| {name} | {s['requests']} | {s['rps']:.0f} | {by_rps:.2f} | {by_cpu:.2f} "
             f"| {s['p50']} | {s['p95']} | {s['p99']} | {s['failures']} | {queries[name]:g} "
             f"| {cpu['app']:.1f} / {cpu['db']:.1f} / {cpu['cache']:.1f} / {cpu['load']:.1f} |"
         )
+    print("\nreq/s of each slice (scenario, then the baseline slice before it):")
+    for name, s in list(scenarios.items())[1:]:
+        pairs = zip(s["rps_by_slice"], s["baseline"]["rps_by_slice"], strict=True)
+        print(f"  {name}: " + ", ".join(f"{a:.0f} / {b:.0f}" for a, b in pairs))
     for name, s in scenarios.items():
         if s["errors"]:
             print(f"errors in {name}: {s['errors']}")
@@ -287,7 +300,7 @@ def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> N
         ("zero lost completions", lost == 0),
         (f"complete p99 < {COMPLETE_P99_MS} ms", scenarios["complete"]["p99"] < COMPLETE_P99_MS),
         *(
-            (f"{name} >= {ratio}x baseline", scenarios[name]["rps"] / baseline >= ratio)
+            (f"{name} >= {ratio}x baseline", ratios(scenarios[name])[0] >= ratio)
             for name, ratio in TARGETS.items()
         ),
     ]
