@@ -142,6 +142,20 @@ histories = st.fixed_dictionaries(
 )
 
 
+def _history_create(history: dict, *, users: list, courses: list, lessons: list) -> None:
+    """The history's completions, and a progress row for each course they touch."""
+    completions_create(
+        (users[u].pk, lessons[lesson].pk, day(d, 0) + timedelta(minutes=minute))
+        for (u, lesson), (d, minute) in history["completions"].items()
+    )
+    UserProgress.objects.bulk_create(
+        {
+            (u, lesson // 3): UserProgress(user=users[u], course=courses[lesson // 3])
+            for u, lesson in history["completions"]
+        }.values()
+    )
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=40,
@@ -162,16 +176,7 @@ def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners,
             for u, z in zip(users, history["zones"], strict=True)
             if z
         )
-        completions_create(
-            (users[u].pk, lessons[lesson].pk, day(d, 0) + timedelta(minutes=minute))
-            for (u, lesson), (d, minute) in history["completions"].items()
-        )
-        UserProgress.objects.bulk_create(
-            {
-                (u, lesson // 3): UserProgress(user=users[u], course=two_courses[lesson // 3])
-                for u, lesson in history["completions"]
-            }.values()
-        )
+        _history_create(history, users=users, courses=two_courses, lessons=lessons)
         for course, added in zip(two_courses, history["lesson_added_later"], strict=True):
             course_completion_refresh(course=course)
             if added:  # after learners finished it: they no longer have
@@ -260,16 +265,7 @@ def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_l
     users = four_learners
     with transaction.atomic():
         lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
-        completions_create(
-            (users[u].pk, lessons[lesson].pk, day(d, 0) + timedelta(minutes=minute))
-            for (u, lesson), (d, minute) in history["completions"].items()
-        )
-        UserProgress.objects.bulk_create(
-            {
-                (u, lesson // 3): UserProgress(user=users[u], course=two_courses[lesson // 3])
-                for u, lesson in history["completions"]
-            }.values()
-        )
+        _history_create(history, users=users, courses=two_courses, lessons=lessons)
         for course in two_courses:
             course_completion_refresh(course=course)
         thresholds = history["thresholds"]
