@@ -211,3 +211,20 @@ def test_without_the_cache_pages_render_and_completions_are_kept(
     assert progress_now(learner_client.get(course_url(lessons[0].course)).text) == [25]
     assert learner_client.get(lessons[1].get_absolute_url()).status_code == 200
     assert "Cache unavailable" in caplog.text
+
+
+def test_an_admin_deleting_a_learners_completion_shows_on_their_cached_pages(
+    learner_client, learner, lessons, admin_client
+):
+    lesson_complete(user=learner, lesson=lessons[0])
+    lesson_complete(user=learner, lesson=lessons[1])
+    assert progress_now(learner_client.get(DASHBOARD).text) == [50]
+
+    completion = learner.lesson_completions.get(lesson=lessons[1])
+    response = admin_client.post(
+        reverse("admin:courses_lessoncompletion_changelist"),
+        {"action": "delete_selected", "_selected_action": [completion.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert progress_now(learner_client.get(DASHBOARD).text) == [25]
+    assert progress_now(learner_client.get(course_url(lessons[0].course)).text) == [25]
