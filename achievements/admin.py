@@ -15,6 +15,7 @@ from achievements.services import (
     achievement_awards_revoke,
     achievement_backfill_schedule,
 )
+from courses.admin import LearnerRowsAdmin
 
 
 @admin.register(Achievement)
@@ -116,7 +117,7 @@ AUDIT_FIELDS = [
 
 
 @admin.register(UserAchievement)
-class UserAchievementAdmin(admin.ModelAdmin):
+class UserAchievementAdmin(LearnerRowsAdmin):
     """Awards are audit records: added by hand or by the rules, revoked with a reason, never
     edited."""
 

@@ -6,6 +6,7 @@ from django.forms.models import BaseInlineFormSet
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.services import course_completion_refresh
+from progress_site.learner_cache import learner_changed
 
 
 class LessonInlineForm(forms.ModelForm):
@@ -76,8 +77,25 @@ class CourseAdmin(admin.ModelAdmin):
         course_completion_refresh(course=form.instance)
 
 
+class LearnerRowsAdmin(admin.ModelAdmin):
+    """A learner's rows deleted by hand retire that learner's cached pages.
+
+    Here rather than in a delete signal, which would stop Django deleting these rows
+    in bulk when a lesson, course or account is deleted (and those invalidate already).
+    """
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        learner_changed(user_ids=[obj.user_id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        user_ids = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        learner_changed(user_ids=user_ids)
+
+
 @admin.register(UserProgress)
-class UserProgressAdmin(admin.ModelAdmin):
+class UserProgressAdmin(LearnerRowsAdmin):
     list_display = ["user", "course", "current_lesson", "started_at", "completed_at"]
     list_filter = ["course", ("completed_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "user__email", "course__title"]
@@ -94,7 +112,7 @@ class UserProgressAdmin(admin.ModelAdmin):
 
 
 @admin.register(LessonCompletion)
-class LessonCompletionAdmin(admin.ModelAdmin):
+class LessonCompletionAdmin(LearnerRowsAdmin):
     list_display = ["user", "lesson", "course", "completed_at"]
     list_filter = ["lesson__course"]
     search_fields = ["user__username", "lesson__title", "lesson__course__title"]

@@ -8,11 +8,13 @@ which makes every fragment built on the old one unreachable; nothing is deleted,
 nothing stale can be read. Replacing a token is one cache write, whatever the number of
 fragments.
 
-Writers call `learner_changed` (services: completions, awards, revocations) or
-`content_changed` (courses, lessons and achievements saved or deleted, see
-`progress_site.signals`). Each replaces the token at once, so the writer's own next read
-sees its change, and again after commit: a reader that fetched the new token and read
-the database before the commit would otherwise have cached the old state under it.
+Writers call `learner_changed` (services: completions, awards, revocations; the admin's
+deletes of a learner's rows) or `content_changed` (courses, lessons and achievements
+saved or deleted, see `courses/signals.py`). Each replaces the token at once, so the
+writer's own next read sees its change, and again after commit: a reader that fetched
+the new token and read the database before the commit would otherwise have cached the
+old state under it. Keys also carry the release (`RELEASE`), so a deployment never
+serves pages rendered by the code it replaced.
 
 Several server processes must share one cache (REDIS_URL), or one process would keep
 serving what another has made stale; settings.py caches nothing in production without
@@ -24,11 +26,15 @@ replaced then leaves that learner's pages as they were until their next write, o
 FRAGMENT_TIMEOUT at most.
 """
 
+import hashlib
 import logging
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -57,6 +63,38 @@ def _new_token() -> str:
     return secrets.token_hex(8)
 
 
+def _release() -> str:
+    """What the running code renders with: a page cached by another release (older
+    templates, other hashed static file names, other context) must not be served.
+
+    RELEASE from the environment if the deployment names its releases; otherwise a
+    digest of the templates, the apps' code and the static files' manifest, the same on
+    every server running the same files.
+    """
+    digest = hashlib.blake2b(digest_size=6)  # a short key part, safe in any cache
+    if os.environ.get("RELEASE"):
+        digest.update(os.environ["RELEASE"].encode())
+        return digest.hexdigest()
+    base = Path(settings.BASE_DIR)
+    files = sorted(
+        [
+            *base.glob("templates/**/*.html"),
+            *base.glob("courses/**/*.py"),
+            *base.glob("achievements/**/*.py"),
+            *base.glob("progress_site/**/*.py"),
+            Path(settings.STATIC_ROOT, "staticfiles.json"),
+        ]
+    )
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+RELEASE = _release()
+
+
 @dataclass(frozen=True)
 class Generation:
     """The tokens a learner's cached fragments are valid for."""
@@ -66,7 +104,9 @@ class Generation:
     content: str
 
     def key(self, *parts: str) -> str:
-        return ":".join(("fragment", str(self.user_id), self.learner, self.content, *parts))
+        return ":".join(
+            ("fragment", RELEASE, str(self.user_id), self.learner, self.content, *parts)
+        )
 
 
 def generation_get(*, user_id: int) -> Generation:
@@ -76,11 +116,12 @@ def generation_get(*, user_id: int) -> Generation:
     after that read replaces a token, so the fragment lands under a dead key.
     """
     keys = [_learner_key(user_id), CONTENT_KEY]
-    found = cache.get_many(keys)
-    missing = {key: _new_token() for key in keys if key not in found}
-    if missing:
-        cache.set_many(missing, timeout=TOKEN_TIMEOUT)
-    tokens = found | missing
+    tokens = cache.get_many(keys)
+    for key in keys:
+        if key not in tokens:
+            # The first request to need it creates it; one racing it reads the winner's.
+            token = _new_token()
+            tokens[key] = token if cache.add(key, token, timeout=TOKEN_TIMEOUT) else cache.get(key)
     return Generation(user_id=user_id, learner=tokens[keys[0]], content=tokens[keys[1]])
 
 
@@ -116,8 +157,9 @@ def cached_page_render(
 def nothing_to_announce_get(*, user_id: int) -> tuple[bool, str | None]:
     """Whether this learner is known to have nothing to announce, and the key to say so.
 
-    Set the key (`nothing_to_announce_set`) after claiming what was pending: every
-    award replaces the learner's token, and with it this knowledge.
+    Set that key (`nothing_to_announce_set`) after claiming what was pending. The key is
+    taken here, before the claim reads the database: an award committed after that read
+    replaces the learner's token, which makes the key moot rather than wrong.
     """
     try:
         key = generation_get(user_id=user_id).key(NOTHING_TO_ANNOUNCE)

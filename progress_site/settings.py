@@ -3,6 +3,7 @@
 Every variable it reads is listed in README.md ("Configuration").
 """
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -115,7 +116,14 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "progress_site.redis_cache.KeptClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "progress"),
+            # Pages are keyed by learner id: two sites (staging and production, say)
+            # sharing a Redis database must not share keys. By default the prefix
+            # names the database the pages were read from.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX")
+            or "progress-"
+            + hashlib.blake2b(
+                "{HOST}:{PORT}/{NAME}".format(**DATABASES["default"]).encode(), digest_size=6
+            ).hexdigest(),
             # An unreachable cache must cost a request milliseconds, not a hung worker:
             # pages are then rendered from the database (learner_cache.py).
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},

@@ -20,6 +20,7 @@ from achievements.services import (
 )
 from courses.models import Lesson
 from courses.services import lesson_complete
+from progress_site import learner_cache
 from tests.factories import AchievementFactory, LessonCompletionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,16 @@ def test_an_admin_deleting_a_learners_completion_shows_on_their_cached_pages(
     assert response.status_code == 302
     assert progress_now(learner_client.get(DASHBOARD).text) == [25]
     assert progress_now(learner_client.get(course_url(lessons[0].course)).text) == [25]
+
+
+def test_a_new_release_does_not_serve_pages_the_old_one_rendered(
+    learner_client, course, monkeypatch
+):
+    assert "Intro to Testing" in learner_client.get(DASHBOARD).text
+    # An edit that sends no signal, so the page cached above stays reachable...
+    type(course).objects.filter(pk=course.pk).update(title="Testing, Revised")
+    assert "Intro to Testing" in learner_client.get(DASHBOARD).text
+
+    # ...until other code serves it: that release renders its own.
+    monkeypatch.setattr(learner_cache, "RELEASE", "next-release")
+    assert "Testing, Revised" in learner_client.get(DASHBOARD).text
