@@ -242,3 +242,18 @@ def test_a_new_release_does_not_serve_pages_the_old_one_rendered(
     # ...until other code serves it: that release renders its own.
     monkeypatch.setattr(learner_cache, "RELEASE", "next-release")
     assert "Testing, Revised" in learner_client.get(DASHBOARD).text
+
+
+def test_a_new_learner_given_a_deleted_learners_id_does_not_see_their_pages(
+    client, learner, lessons
+):
+    lesson_complete(user=learner, lesson=lessons[0])
+    client.force_login(learner)
+    assert progress_now(client.get(DASHBOARD).text) == [25]
+    old_id = learner.pk
+    learner.delete()
+
+    newcomer = UserFactory(pk=old_id, username="newcomer")  # as SQLite may hand it out
+    client.force_login(newcomer)
+    assert progress_now(client.get(DASHBOARD).text) == []
+    assert "newcomer" in client.get(DASHBOARD).text
