@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, Expression, IntegerField, QuerySet
 from django.utils import timezone
 
 from achievements import tasks
@@ -23,6 +23,7 @@ from achievements.selectors import (
 )
 from achievements.time_zones import validate_time_zone
 from courses.models import Lesson
+from progress_site.compiled import compiled
 from progress_site.learner_cache import (
     learner_changed,
     nothing_to_announce_get,
@@ -36,9 +37,30 @@ BACKFILL_BATCH_SIZE = 1000
 STREAK_WINDOW_MARGIN_DAYS = 2
 
 
-def _learner_lock(*, user: AbstractBaseUser) -> None:
-    """The same per-learner lock the completion service takes, so the two serialise."""
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+@compiled(user_id=IntegerField())
+def _learner_locked(*, user_id: Expression) -> QuerySet:
+    # SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction already serialises writers.
+    # The lock's row carries whether unlocks wait to be announced: one round trip less.
+    return (
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=user_id)
+        .values_list(Exists(unlocks_unannounced(user=user_id)))
+    )
+
+
+def learner_lock(*, user: AbstractBaseUser) -> bool:
+    """Lock the learner's user row for the rest of the transaction: the one lock that
+    serialises every write of a learner's progress and awards (completions, backfills,
+    awards by hand, time zone changes). Different learners never wait for each other.
+
+    Returns whether unlocks wait to be announced. PostgreSQL evaluates the rest of a
+    locking statement as it was before the lock was granted, so that answer may miss a
+    write committed meanwhile (a toast shows one page later at worst); anything a write
+    depends on must be read after this call.
+    """
+    ((announcements_pending,),) = _learner_locked.rows(user_id=user.pk)
+    return bool(announcements_pending)
 
 
 def achievements_award_earned(
@@ -91,8 +113,6 @@ def achievements_award_earned(
         ],
         ignore_conflicts=True,
     )
-    if earned:
-        learner_changed(user_ids=[user.pk])
     return earned
 
 
@@ -161,7 +181,7 @@ def achievement_award_manual(
     """An admin's award, whatever the rule says, recorded with who and why."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why this achievement is awarded by hand."})
-    _learner_lock(user=user)
+    learner_lock(user=user)
     if achievement_held(user=user, achievement=achievement):
         raise ValidationError("This learner already has this achievement.")
     learner_changed(user_ids=[user.pk])
@@ -200,9 +220,12 @@ def learner_profile_update(*, user: AbstractBaseUser, time_zone: str) -> list[Ac
     streak; awarding now keeps "qualifies" and "awarded" in step, as a backfill would.
     """
     validate_time_zone(time_zone)
-    _learner_lock(user=user)
+    learner_lock(user=user)
     LearnerProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
-    return achievements_award_earned(user=user, trigger=Trigger.TIME_ZONE_CHANGE)
+    earned = achievements_award_earned(user=user, trigger=Trigger.TIME_ZONE_CHANGE)
+    if earned:
+        learner_changed(user_ids=[user.pk])
+    return earned
 
 
 def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:

@@ -9,16 +9,18 @@ never wait for each other.
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, Expression, IntegerField, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from achievements.models import Achievement, Rule
-from achievements.selectors import unlocks_unannounced
-from achievements.services import achievement_backfill_schedule, achievements_award_earned
+from achievements.services import (
+    achievement_backfill_schedule,
+    achievements_award_earned,
+    learner_lock,
+)
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.progress import is_course_complete, milestones_crossed, next_incomplete
 from courses.selectors import (
@@ -27,7 +29,6 @@ from courses.selectors import (
     course_progress_build,
     course_progress_row,
 )
-from progress_site.compiled import compiled
 from progress_site.learner_cache import content_changed, learner_changed
 
 
@@ -59,30 +60,12 @@ class _LockedState:
         )
 
 
-@compiled(user_id=IntegerField())
-def _learner_locked(*, user_id: Expression) -> QuerySet:
-    # SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction already serialises writers.
-    # The lock's row carries whether unlocks wait to be announced: one round trip less.
-    return (
-        get_user_model()
-        .objects.select_for_update()
-        .filter(pk=user_id)
-        .values_list(Exists(unlocks_unannounced(user=user_id)))
-    )
-
-
 def _lock(*, user: AbstractBaseUser, lesson: Lesson) -> _LockedState:
-    """Lock the learner, then read their state in the lesson's course (three queries).
-
-    In the lock's own statement PostgreSQL reads everything but the locked row as it was
-    before the lock was granted, when a parallel write of the same learner may since
-    have committed. So what the write depends on is read after the lock; the lock's
-    statement only says whether unlocks wait to be announced, where a stale answer
-    shows a toast one page later at worst.
-    """
+    """Lock the learner (`learner_lock`), then read their state in the lesson's course:
+    three queries, all after the lock."""
     if not lesson.course.is_published:
         raise PermissionDenied("This course is not published.")
-    ((announcements_pending,),) = _learner_locked.rows(user_id=user.pk)
+    announcements_pending = learner_lock(user=user)
     course = lesson.course
     lessons, completed = course_lessons_and_completed_ids(user=user, course=course)
     return _LockedState(
@@ -90,7 +73,7 @@ def _lock(*, user: AbstractBaseUser, lesson: Lesson) -> _LockedState:
         lessons=lessons,
         completed=completed,
         row=course_progress_row(user=user, course=course),
-        announcements_pending=bool(announcements_pending),
+        announcements_pending=announcements_pending,
     )
 
 
