@@ -95,11 +95,6 @@ def course_lessons_and_progress(
     return lessons, progress
 
 
-def course_progress_get(*, user: AbstractBaseUser, course: Course) -> CourseProgress:
-    """One learner's progress in one course: two queries."""
-    return course_lessons_and_progress(user=user, course=course)[1]
-
-
 def course_progress_build(
     *,
     course: Course,

@@ -142,6 +142,17 @@ histories = st.fixed_dictionaries(
 )
 
 
+def database_examples(count: int):
+    """Hypothesis settings for examples that write to the database: no deadline (a
+    PostgreSQL round trip varies), and the fixtures are shared on purpose (each example
+    rolls its own writes back)."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 def _history_create(history: dict, *, users: list, courses: list, lessons: list) -> None:
     """The history's completions, and a progress row for each course they touch."""
     completions_create(
@@ -157,11 +168,7 @@ def _history_create(history: dict, *, users: list, courses: list, lessons: list)
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@database_examples(40)
 @given(history=histories)
 def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners, history):
     """Random learners, moments, time zones and lessons added later; every rule type.
@@ -217,11 +224,7 @@ chronological_histories = st.fixed_dictionaries(
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@database_examples(30)
 @given(history=chronological_histories)
 def test_completions_as_they_happen_award_what_the_backfill_does(two_courses, history):
     """Every achievement exists from the start and every completion goes through the
@@ -253,11 +256,7 @@ def test_completions_as_they_happen_award_what_the_backfill_does(two_courses, hi
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@database_examples(25)
 @given(history=histories)
 def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_learners, history):
     """The live check's SQL (`rule_current`) and the achievements page's Python

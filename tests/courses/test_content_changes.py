@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from achievements.models import Rule, UserAchievement
 from courses.models import UserProgress
-from courses.selectors import course_progress_get
+from courses.selectors import course_lessons_and_progress
 from courses.services import course_completion_refresh, lesson_complete
 from tests.factories import AchievementFactory, LessonFactory
 
@@ -68,7 +68,7 @@ def test_admin_adding_a_lesson_reopens_the_course_but_keeps_its_achievements(
     assert response.status_code == 302
     assert finished.lessons.count() == 5
     assert UserProgress.objects.get(user=learner, course=finished).completed_at is None
-    progress = course_progress_get(user=learner, course=finished)
+    progress = course_lessons_and_progress(user=learner, course=finished)[1]
     assert (progress.completed_count, progress.total_lessons, progress.percentage) == (4, 5, 80)
     assert not progress.is_completed
     assert UserAchievement.objects.filter(user=learner).count() == 2
@@ -87,7 +87,7 @@ def test_admin_removing_a_completed_lesson_never_counts_it(admin_client, learner
 
     admin_client.post(url, _admin_course_data(course, delete=0))
 
-    progress = course_progress_get(user=learner, course=course)
+    progress = course_lessons_and_progress(user=learner, course=course)[1]
     assert (progress.completed_count, progress.total_lessons) == (2, 3)
     assert not progress.is_completed
 
@@ -101,7 +101,7 @@ def test_admin_removing_the_last_missing_lesson_completes_the_course(
 
     admin_client.post(url, _admin_course_data(course, delete=3))
 
-    progress = course_progress_get(user=learner, course=course)
+    progress = course_lessons_and_progress(user=learner, course=course)[1]
     assert (progress.completed_count, progress.total_lessons, progress.percentage) == (3, 3, 100)
     assert UserProgress.objects.get(user=learner, course=course).completed_at is not None
 
@@ -111,12 +111,12 @@ def test_service_level_added_then_removed_lesson(learner, finished):
     course_completion_refresh(course=finished)
     row = UserProgress.objects.get(user=learner, course=finished)
     assert row.completed_at is None
-    assert course_progress_get(user=learner, course=finished).percentage == 80
+    assert course_lessons_and_progress(user=learner, course=finished)[1].percentage == 80
 
     extra.delete()
     course_completion_refresh(course=finished)
     row.refresh_from_db()
     assert row.completed_at is not None
-    progress = course_progress_get(user=learner, course=finished)
+    progress = course_lessons_and_progress(user=learner, course=finished)[1]
     assert progress.percentage == 100  # never above
     assert UserAchievement.objects.filter(user=learner).count() == 2

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from achievements.models import Rule, UserAchievement
 from courses.models import LessonCompletion, UserProgress
-from courses.selectors import course_progress_get
+from courses.selectors import course_lessons_and_progress
 from courses.services import course_completion_refresh, lesson_complete, lesson_uncomplete
 from tests.factories import AchievementFactory, CourseFactory, LessonFactory, UserFactory
 
@@ -78,7 +78,7 @@ def test_progress_is_per_learner(learner, lessons):
     other = UserFactory()
     lesson_complete(user=learner, lesson=lessons[0])
 
-    assert course_progress_get(user=other, course=lessons[0].course).completed_count == 0
+    assert course_lessons_and_progress(user=other, course=lessons[0].course)[1].completed_count == 0
 
 
 def test_undo_recomputes_progress_and_keeps_achievements(learner, course, lessons):
@@ -143,7 +143,7 @@ def test_a_new_lesson_reopens_a_finished_course(learner, course, lessons):
     new = LessonFactory(course=course, position=99)
     course_completion_refresh(course=course)
 
-    progress = course_progress_get(user=learner, course=course)
+    progress = course_lessons_and_progress(user=learner, course=course)[1]
     assert not progress.is_completed
     assert progress.percentage == 80
     assert progress.current_lesson == new
@@ -156,7 +156,7 @@ def test_removing_the_missing_lesson_completes_the_course(learner, course, lesso
     lessons[3].delete()
     course_completion_refresh(course=course)
 
-    progress = course_progress_get(user=learner, course=course)
+    progress = course_lessons_and_progress(user=learner, course=course)[1]
     assert progress.is_completed
     assert progress.percentage == 100
     assert progress.completed_at is not None
@@ -181,7 +181,7 @@ def test_a_removed_completed_lesson_is_not_counted(learner, course, lessons):
     lesson_complete(user=learner, lesson=lessons[0])
     lessons[0].delete()
 
-    progress = course_progress_get(user=learner, course=course)
+    progress = course_lessons_and_progress(user=learner, course=course)[1]
     assert progress.completed_count == 0
     assert progress.total_lessons == 3
     assert progress.percentage == 0
