@@ -67,16 +67,25 @@ def course_get_published(*, slug: str) -> Course:
     return get_object_or_404(published_courses(), slug=slug)
 
 
-def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
-    """The lesson by slug *within* the published course named in the URL, or 404.
+def _published_lesson_rows(
+    *, course_slug: str | Expression, lesson_slug: str | Expression
+) -> QuerySet[Lesson]:
+    """The lesson by slug *within* the published course named in the URL.
 
     Looking the lesson up through its course is what stops a lesson of another course
-    from being completed under this course's address.
+    from being completed under this course's address. Both lesson lookups use this.
     """
+    return Lesson.objects.filter(
+        course__is_published=True, course__slug=course_slug, slug=lesson_slug
+    )
+
+
+def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
+    """The lesson, with its body and course, for the lesson page; or 404."""
     return get_object_or_404(
-        Lesson.objects.select_related("course").filter(course__is_published=True),
-        course__slug=course_slug,
-        slug=lesson_slug,
+        _published_lesson_rows(course_slug=course_slug, lesson_slug=lesson_slug).select_related(
+            "course"
+        )
     )
 
 
@@ -167,7 +176,7 @@ _ACTION_COURSE_FIELDS = ("id", "title", "slug", "is_published")
 @compiled(course_slug=CharField(), lesson_slug=CharField())
 def _published_lesson(*, course_slug: Expression, lesson_slug: Expression) -> QuerySet[Lesson]:
     return (
-        Lesson.objects.filter(course__is_published=True, course__slug=course_slug, slug=lesson_slug)
+        _published_lesson_rows(course_slug=course_slug, lesson_slug=lesson_slug)
         .order_by()
         .values_list(*LESSON_LIST_FIELDS, "course__title", "course__slug")
     )
