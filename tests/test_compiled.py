@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import CharField, DateTimeField, IntegerField
 
 from courses.models import Lesson, LessonCompletion
@@ -98,3 +99,57 @@ def test_every_argument_is_required_and_no_other():
         query.objects(user_id=1)
     with pytest.raises(TypeError):
         query.objects(user_id=1, since=START, extra=2)
+
+
+def _expected_ids(user, since=START):
+    return [c.pk for c in completions_of(user_id=user.pk, since=since)]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_the_statement_again(history):
+    """A server reconnects (CONN_MAX_AGE, a restarted database): statements prepared on
+    the old connection are gone, and the query must still answer."""
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    user = history[0]
+    assert [c.pk for c in query.objects(user_id=user.pk, since=START)] == _expected_ids(user)
+
+    connection.close()
+
+    assert [c.pk for c in query.objects(user_id=user.pk, since=START)] == _expected_ids(user)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_in_a_rolled_back_transaction_still_answers(history):
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    user = history[0]
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        query.objects(user_id=user.pk, since=START)
+        1 / 0  # noqa: B018 - any error that rolls the transaction back
+
+    assert [c.pk for c in query.objects(user_id=user.pk, since=START)] == _expected_ids(user)
+    assert [c.pk for c in query.objects(user_id=history[1].pk, since=START)] == _expected_ids(
+        history[1]
+    )
+
+
+def test_arguments_used_twice_and_constants_in_the_query(history):
+    """An argument may occur more than once, beside constants the queryset holds."""
+
+    def both_ends(*, user_id, since):
+        return (
+            LessonCompletion.objects.filter(user_id=user_id, completed_at__gte=since)
+            .exclude(lesson__course__slug="a constant with 'quotes' and 100%")
+            .filter(lesson__completions__user_id=user_id)
+            .order_by("completed_at")
+            .values_list("id", flat=True)
+        )
+
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(both_ends)
+    for user in history:
+        for days in range(5):
+            since = START + timedelta(days=days)
+            expected = [(pk,) for pk in both_ends(user_id=user.pk, since=since)]
+            assert query.rows(user_id=user.pk, since=since) == expected
