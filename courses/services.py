@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, DateTimeField, Expression, IntegerField, Q
 from django.utils import timezone
 
 from achievements.models import Achievement, Rule
@@ -29,7 +29,23 @@ from courses.selectors import (
     course_progress_build,
     course_progress_row,
 )
+from progress_site.compiled import Insert, Update, compiled
 from progress_site.learner_cache import content_changed, learner_changed
+
+
+# The two writes of every completion, compiled once (progress_site/compiled.py).
+@compiled(user_id=IntegerField(), lesson_id=IntegerField(), completed_at=DateTimeField())
+def _completion_insert(*, user_id: Expression, lesson_id: Expression, completed_at: Expression):
+    return Insert(LessonCompletion(user_id=user_id, lesson_id=lesson_id, completed_at=completed_at))
+
+
+@compiled(pk=IntegerField(), current_lesson_id=IntegerField(), completed_at=DateTimeField())
+def _progress_update(*, pk: Expression, current_lesson_id: Expression, completed_at: Expression):
+    return Update(
+        UserProgress.objects.filter(pk=pk),
+        current_lesson_id=current_lesson_id,
+        completed_at=completed_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,8 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     changed = lesson.id not in state.completed
     completed_at = None
     if changed:
-        completed_at = LessonCompletion.objects.create(user=user, lesson=lesson).completed_at
+        completed_at = timezone.now()
+        _completion_insert.execute(user_id=user.pk, lesson_id=lesson.pk, completed_at=completed_at)
         state.completed = state.completed | {lesson.id}
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
@@ -148,9 +165,9 @@ def _progress_save(*, user: AbstractBaseUser, state: _LockedState, current: Less
     completed_at = (row.completed_at or timezone.now()) if complete else None
     current_id = current.id if current else None
     if (row.current_lesson_id, row.completed_at) != (current_id, completed_at):
+        _progress_update.execute(pk=row.pk, current_lesson_id=current_id, completed_at=completed_at)
         row.current_lesson = current
         row.completed_at = completed_at
-        row.save(update_fields=["current_lesson", "completed_at"])
     return was_complete != complete
 
 

@@ -2,18 +2,21 @@
 
 Building a queryset and compiling it to SQL costs the app 0.3 to 4 ms of CPU here, two
 to twenty-five times what sending it and reading the answer costs (docs/performance.md).
-For the few queries every "Complete lesson" runs, whose shape never changes, `compiled`
-does that work once per process and database, with placeholders for the arguments (ids,
-slugs, moments), and each call only runs the SQL it kept.
+For the few statements every "Complete lesson" runs, whose shape never changes,
+`compiled` does that work once per process and database, with placeholders for the
+arguments (ids, slugs, moments), and each call only runs the SQL it kept. Reads are
+querysets; the two writes are `Insert` and `Update`, the statements `Model.save()` and
+`QuerySet.update()` would send. Like `QuerySet.update()`, they send no model signals.
 
 On PostgreSQL the SQL is also prepared, once per connection (`PREPARE`, then `EXECUTE`
 with the arguments): planning these statements was about half of the database's CPU for
-a completion, the achievement check's most of all. A prepared statement lives as long as
+a completion, the achievement check's most of all. The first time a connection needs
+one, it prepares them all, in one round trip. A prepared statement lives as long as
 its connection, so a pooler that hands one session's connection to another between
 transactions (PgBouncer in transaction mode) cannot sit between Django and PostgreSQL;
 Django's persistent connections and its psycopg pool can (docs/deployment.md).
 
-The queryset is still written with the ORM, so it follows the models; the build function
+The statement is still written with the ORM, so it follows the models; the build function
 must depend on its arguments alone (nothing read from settings, the clock or the
 database), since it runs only once.
 """
@@ -28,6 +31,7 @@ from typing import Any
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -50,6 +54,36 @@ class _Placeholder(Expression):
         return "%s", (self.argument,)
 
 
+class Insert:
+    """A new row, as `Model.save()` would insert it: every field is written as given
+    (auto_now_add does not stamp a placeholder at compile time)."""
+
+    def __init__(self, instance: Model) -> None:
+        self.instance = instance
+
+    def as_sql(self, alias: str) -> tuple[str, tuple]:
+        opts = type(self.instance)._meta
+        fields = [f for f in opts.local_concrete_fields if f is not opts.auto_field]
+        query = InsertQuery(type(self.instance))
+        query.insert_values(fields, [self.instance], raw=True)
+        [(sql, params)] = query.get_compiler(alias).as_sql()
+        return sql, tuple(params)
+
+
+class Update:
+    """`queryset.update(**values)`, as a statement to compile."""
+
+    def __init__(self, queryset: QuerySet, **values: Any) -> None:
+        self.queryset = queryset
+        self.values = values
+
+    def as_sql(self, alias: str) -> tuple[str, tuple]:
+        query = self.queryset.query.chain(UpdateQuery)
+        query.add_update_values(self.values)
+        sql, params = query.get_compiler(alias).as_sql()
+        return sql, tuple(params)
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A statement prepared on PostgreSQL: what creates it, and what runs it."""
@@ -63,23 +97,31 @@ class _Prepared:
 # The statements each PostgreSQL connection has prepared; a new connection has none.
 _prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 _names = itertools.count(1)
+_every_query: weakref.WeakSet["CompiledQuery"] = weakref.WeakSet()
 
 
 class CompiledQuery[M: Model]:
-    def __init__(self, build: Callable[..., QuerySet[M]], fields: dict[str, Field]) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet[M] | Insert | Update], fields: dict[str, Field]
+    ) -> None:
         self._build = build
         self._fields = fields
         self._model: type[M] | None = None
         self._sql: dict[str, tuple[str, tuple] | _Prepared] = {}
         # Unique in the process, and says in PostgreSQL's logs which query this is.
-        self._name = f"{build.__name__.strip('_')[:40]}_{next(_names)}"
+        words = re.sub(r"\W", "", build.__name__.lower()).strip("_")[:40] or "statement"
+        self._name = f"{words}_{next(_names)}"
+        _every_query.add(self)
 
     def _compile(self) -> tuple[str, tuple] | _Prepared:
-        queryset = self._build(
+        statement = self._build(
             **{name: _Placeholder(_Argument(name, field)) for name, field in self._fields.items()}
         )
-        self._model = queryset.model
-        sql, params = queryset.query.get_compiler(connection.alias).as_sql()
+        if isinstance(statement, QuerySet):
+            self._model = statement.model
+            sql, params = statement.query.get_compiler(connection.alias).as_sql()
+        else:
+            sql, params = statement.as_sql(connection.alias)
         if connection.vendor == "postgresql":
             return self._prepared(sql, tuple(params))
         return sql, tuple(params)
@@ -108,16 +150,23 @@ class CompiledQuery[M: Model]:
             arguments=tuple(names),
         )
 
+    def _compiled(self) -> tuple[str, tuple] | _Prepared:
+        compiled = self._sql.get(connection.alias)
+        if compiled is None:
+            compiled = self._sql[connection.alias] = self._compile()
+        return compiled
+
     def _statement(self, arguments: dict[str, Any]) -> tuple[str, list]:
         if arguments.keys() != self._fields.keys():
             raise TypeError(
                 f"Expected the arguments {sorted(self._fields)}, got {sorted(arguments)}"
             )
-        compiled = self._sql.get(connection.alias)
-        if compiled is None:
-            compiled = self._sql[connection.alias] = self._compile()
+        compiled = self._compiled()
         if isinstance(compiled, _Prepared):
-            self._prepare_once(compiled)
+            connection.ensure_connection()
+            done = _prepared_on.setdefault(connection.connection, set())
+            if compiled.name not in done:
+                _prepare_every_query(done)
             return compiled.execute, [
                 self._fields[name].get_db_prep_value(arguments[name], connection)
                 for name in compiled.arguments
@@ -131,20 +180,19 @@ class CompiledQuery[M: Model]:
             for p in params
         ]
 
-    @staticmethod
-    def _prepare_once(prepared: _Prepared) -> None:
-        connection.ensure_connection()
-        done = _prepared_on.setdefault(connection.connection, set())
-        if prepared.name not in done:
-            with connection.cursor() as cursor:
-                cursor.execute(prepared.prepare)
-            done.add(prepared.name)
 
     def objects(self, **arguments: Any) -> list[M]:
         """The rows as model instances (Manager.raw: the database's values are converted,
         unselected fields are deferred, extra columns become attributes)."""
         sql, params = self._statement(arguments)
         return list(self._model._default_manager.raw(sql, params))
+
+    def execute(self, **arguments: Any) -> int:
+        """Run an `Insert` or `Update`; the number of rows it wrote."""
+        sql, params = self._statement(arguments)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
     def rows(self, **arguments: Any) -> list[tuple]:
         """The rows as the database driver returns them, unconverted: for ids, text and
@@ -155,16 +203,27 @@ class CompiledQuery[M: Model]:
             return cursor.fetchall()
 
 
+def _prepare_every_query(done: set[str]) -> None:
+    """Prepare, on this connection, every statement it has not prepared yet, in one round
+    trip: a connection's first completion then runs the same statements as its next."""
+    statements = [query._compiled() for query in list(_every_query)]
+    missing = [s for s in statements if s.name not in done]
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(s.prepare for s in missing))
+    done.update(s.name for s in missing)
+
+
 def compiled[M: Model](
     **fields: Field,
-) -> Callable[[Callable[..., QuerySet[M]]], CompiledQuery[M]]:
-    """Decorate a function that builds a queryset from keyword arguments, one per field.
+) -> Callable[[Callable[..., QuerySet[M] | Insert | Update]], CompiledQuery[M]]:
+    """Decorate a function that builds a queryset, an `Insert` or an `Update` from keyword
+    arguments, one per field.
 
     The field says what each argument is (`user_id=IntegerField()`), so a call's values
     are adapted for the database as a lookup's would be.
     """
 
-    def decorate(build: Callable[..., QuerySet[M]]) -> CompiledQuery[M]:
+    def decorate(build: Callable[..., QuerySet[M] | Insert | Update]) -> CompiledQuery[M]:
         return CompiledQuery(build, fields)
 
     return decorate

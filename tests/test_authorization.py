@@ -80,13 +80,30 @@ def unscoped_reads(queries, user_id: int) -> list[str]:
     A query compiled once with a placeholder for the learner writes the id in parentheses.
     """
     scoped = re.compile(rf'"user_id" (= \(?{user_id}\b|IN \({user_id}\))')
+    statements = [prepared_expanded(q["sql"]) for q in queries]
     return [
-        q["sql"]
-        for q in queries
-        if q["sql"].lstrip().upper().startswith("SELECT")
-        and any(table in q["sql"] for table in LEARNER_TABLES)
-        and not scoped.search(q["sql"])
+        sql
+        for sql in statements
+        if sql.lstrip().upper().startswith("SELECT")
+        and any(table in sql for table in LEARNER_TABLES)
+        and not scoped.search(sql)
     ]
+
+
+def prepared_expanded(sql: str) -> str:
+    """A PostgreSQL `EXECUTE name (args)` as the statement it runs, each argument where
+    its placeholder was; any other SQL as it is."""
+    match = re.fullmatch(r"EXECUTE (\w+) \((.*)\)", sql.strip())
+    if match is None:
+        return sql
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [match[1]])
+        (submitted,) = cursor.fetchone()
+    # What was submitted: several PREPAREs at once (progress_site/compiled.py).
+    [prepare] = [p for p in submitted.split(";\n") if p.startswith(f"PREPARE {match[1]} ")]
+    body = prepare.split(" AS ", 1)[1]
+    arguments = [a.strip() for a in match[2].split(",")]
+    return re.sub(r"\$(\d+)\b", lambda m: arguments[int(m[1]) - 1], body)
 
 
 class TestReading:

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import CharField, DateTimeField, IntegerField
 
-from courses.models import Lesson, LessonCompletion
-from progress_site.compiled import compiled
+from courses.models import Lesson, LessonCompletion, UserProgress
+from progress_site.compiled import Insert, Update, compiled
 from tests.achievements.helpers import completions_create
 from tests.factories import CourseFactory, UserFactory
 
@@ -153,3 +153,43 @@ def test_arguments_used_twice_and_constants_in_the_query(history):
             since = START + timedelta(days=days)
             expected = [(pk,) for pk in both_ends(user_id=user.pk, since=since)]
             assert query.rows(user_id=user.pk, since=since) == expected
+
+
+def test_an_insert_writes_each_call_s_values_not_the_first_call_s(history):
+    """auto_now_add must not stamp the moment of compiling into the statement."""
+    query = compiled(
+        user_id=IntegerField(), lesson_id=IntegerField(), completed_at=DateTimeField()
+    )(
+        lambda *, user_id, lesson_id, completed_at: Insert(
+            LessonCompletion(user_id=user_id, lesson_id=lesson_id, completed_at=completed_at)
+        )
+    )
+    learner = UserFactory()
+    lessons = list(Lesson.objects.order_by("position"))
+    moments = [START + timedelta(days=3 * n, hours=n) for n in range(len(lessons))]
+
+    for lesson, moment in zip(lessons, moments, strict=True):
+        assert query.execute(user_id=learner.pk, lesson_id=lesson.pk, completed_at=moment) == 1
+
+    written = LessonCompletion.objects.filter(user=learner).order_by("completed_at")
+    assert [(c.lesson_id, c.completed_at) for c in written] == [
+        (lesson.pk, moment) for lesson, moment in zip(lessons, moments, strict=True)
+    ]
+
+
+def test_an_update_changes_the_rows_queryset_update_would(history):
+    query = compiled(user_id=IntegerField(), completed_at=DateTimeField())(
+        lambda *, user_id, completed_at: Update(
+            UserProgress.objects.filter(user_id=user_id), completed_at=completed_at
+        )
+    )
+    first, second = history
+    course = Lesson.objects.first().course
+    for user in history:
+        UserProgress.objects.create(user=user, course=course)
+
+    assert query.execute(user_id=first.pk, completed_at=START) == 1
+    assert query.execute(user_id=UserFactory().pk, completed_at=START) == 0
+
+    assert UserProgress.objects.get(user=first).completed_at == START
+    assert UserProgress.objects.get(user=second).completed_at is None
