@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -117,11 +117,14 @@ class CompiledQuery[M: Model]:
         statement = self._build(
             **{name: _Placeholder(_Argument(name, field)) for name, field in self._fields.items()}
         )
-        if isinstance(statement, QuerySet):
-            self._model = statement.model
-            sql, params = statement.query.get_compiler(connection.alias).as_sql()
-        else:
-            sql, params = statement.as_sql(connection.alias)
+        # Inside an atomic block, as the statement will run, or a lock (select_for_update)
+        # refuses to compile; no SQL is sent for it.
+        with transaction.atomic(using=connection.alias, savepoint=False):
+            if isinstance(statement, QuerySet):
+                self._model = statement.model
+                sql, params = statement.query.get_compiler(connection.alias).as_sql()
+            else:
+                sql, params = statement.as_sql(connection.alias)
         if connection.vendor == "postgresql":
             return self._prepared(sql, tuple(params))
         return sql, tuple(params)
@@ -164,9 +167,8 @@ class CompiledQuery[M: Model]:
         compiled = self._compiled()
         if isinstance(compiled, _Prepared):
             connection.ensure_connection()
-            done = _prepared_on.setdefault(connection.connection, set())
-            if compiled.name not in done:
-                _prepare_every_query(done)
+            if compiled.name not in _prepared_on.get(connection.connection, ()):
+                prepare_every_statement()
             return compiled.execute, [
                 self._fields[name].get_db_prep_value(arguments[name], connection)
                 for name in compiled.arguments
@@ -179,7 +181,6 @@ class CompiledQuery[M: Model]:
             else p
             for p in params
         ]
-
 
     def objects(self, **arguments: Any) -> list[M]:
         """The rows as model instances (Manager.raw: the database's values are converted,
@@ -203,14 +204,23 @@ class CompiledQuery[M: Model]:
             return cursor.fetchall()
 
 
-def _prepare_every_query(done: set[str]) -> None:
-    """Prepare, on this connection, every statement it has not prepared yet, in one round
-    trip: a connection's first completion then runs the same statements as its next."""
-    statements = [query._compiled() for query in list(_every_query)]
-    missing = [s for s in statements if s.name not in done]
-    with connection.cursor() as cursor:
-        cursor.execute(";\n".join(s.prepare for s in missing))
-    done.update(s.name for s in missing)
+def prepare_every_statement() -> None:
+    """On PostgreSQL, prepare every compiled statement this connection has not prepared
+    yet, in one round trip; elsewhere, nothing. Statements prepare themselves when first
+    needed; query-count tests call this first, to count what a warm connection sends."""
+    if connection.vendor != "postgresql":
+        return
+    connection.ensure_connection()
+    done = _prepared_on.setdefault(connection.connection, set())
+    missing = [
+        statement
+        for statement in (query._compiled() for query in list(_every_query))
+        if statement.name not in done
+    ]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(";\n".join(statement.prepare for statement in missing))
+        done.update(statement.name for statement in missing)
 
 
 def compiled[M: Model](

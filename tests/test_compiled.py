@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import CharField, DateTimeField, IntegerField
 
@@ -133,6 +134,23 @@ def test_a_statement_prepared_in_a_rolled_back_transaction_still_answers(history
     assert [c.pk for c in query.objects(user_id=history[1].pk, since=START)] == _expected_ids(
         history[1]
     )
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_s_first_statement_outside_a_transaction_also_prepares_locks(history):
+    """A connection prepares every hot statement on its first need, which may be a read
+    outside any transaction (the lesson lookup): the locking ones must not refuse."""
+    lock = compiled(user_id=IntegerField())(
+        lambda *, user_id: get_user_model().objects.filter(pk=user_id).select_for_update()
+    )
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    user = history[0]
+    connection.close()
+
+    assert [c.pk for c in query.objects(user_id=user.pk, since=START)] == _expected_ids(user)
+    with transaction.atomic():
+        assert [u.pk for u in lock.objects(user_id=user.pk)] == [user.pk]
 
 
 def test_arguments_used_twice_and_constants_in_the_query(history):
