@@ -13,8 +13,8 @@ with the arguments): planning these statements was about half of the database's 
 a completion, the achievement check's most of all. The first time a connection needs
 one, it prepares them all, in one round trip. A prepared statement lives as long as
 its connection, so a pooler that hands one session's connection to another between
-transactions (PgBouncer in transaction mode) cannot sit between Django and PostgreSQL;
-Django's persistent connections and its psycopg pool can (docs/deployment.md).
+transactions (PgBouncer in transaction mode) needs `PREPARE_STATEMENTS=0`; Django's
+persistent connections and its psycopg pool keep them (docs/deployment.md).
 
 The statement is still written with the ORM, so it follows the models; the build function
 must depend on its arguments alone (nothing read from settings, the clock or the
@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
@@ -85,6 +86,49 @@ class Update:
 
 
 @dataclass(frozen=True)
+class _Reader:
+    """Turns a compiled queryset's rows into model instances, as its ModelIterable does,
+    from what its compiler worked out once (column order, converters); a raw queryset
+    works it out again on every call: half the CPU of reading one progress row."""
+
+    model: type[Model]
+    attnames: list[str]
+    model_columns: slice
+    annotations: dict[str, int]
+    converters: list[tuple[int, list, Expression]]
+
+    @classmethod
+    def of(cls, compiler: SQLCompiler) -> "_Reader":
+        columns = [column for column, _, _ in compiler.select]
+        fields = compiler.klass_info["select_fields"]
+        model_columns = slice(fields[0], fields[-1] + 1)
+        return cls(
+            model=compiler.klass_info["model"],
+            attnames=[column.target.attname for column in columns[model_columns]],
+            model_columns=model_columns,
+            annotations=dict(compiler.annotation_col_map),
+            converters=[
+                (position, converters, expression)
+                for position, (converters, expression) in compiler.get_converters(columns).items()
+            ],
+        )
+
+    def instances(self, rows: list[tuple]) -> list[Model]:
+        result = []
+        for row in rows:
+            if self.converters:
+                row = list(row)
+                for position, converters, expression in self.converters:
+                    for convert in converters:
+                        row[position] = convert(row[position], expression, connection)
+            instance = self.model.from_db(connection.alias, self.attnames, row[self.model_columns])
+            for name, position in self.annotations.items():
+                setattr(instance, name, row[position])
+            result.append(instance)
+        return result
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """A statement prepared on PostgreSQL: what creates it, and what runs it."""
 
@@ -106,7 +150,7 @@ class CompiledQuery[M: Model]:
     ) -> None:
         self._build = build
         self._fields = fields
-        self._model: type[M] | None = None
+        self._readers: dict[str, _Reader] = {}
         self._sql: dict[str, tuple[str, tuple] | _Prepared] = {}
         # Unique in the process, and says in PostgreSQL's logs which query this is.
         words = re.sub(r"\W", "", build.__name__.lower()).strip("_")[:40] or "statement"
@@ -121,11 +165,13 @@ class CompiledQuery[M: Model]:
         # refuses to compile; no SQL is sent for it.
         with transaction.atomic(using=connection.alias, savepoint=False):
             if isinstance(statement, QuerySet):
-                self._model = statement.model
-                sql, params = statement.query.get_compiler(connection.alias).as_sql()
+                compiler = statement.query.get_compiler(connection.alias)
+                sql, params = compiler.as_sql()
+                if compiler.klass_info is not None:  # model instances, not values()
+                    self._readers[connection.alias] = _Reader.of(compiler)
             else:
                 sql, params = statement.as_sql(connection.alias)
-        if connection.vendor == "postgresql":
+        if _preparing():
             return self._prepared(sql, tuple(params))
         return sql, tuple(params)
 
@@ -183,10 +229,11 @@ class CompiledQuery[M: Model]:
         ]
 
     def objects(self, **arguments: Any) -> list[M]:
-        """The rows as model instances (Manager.raw: the database's values are converted,
-        unselected fields are deferred, extra columns become attributes)."""
-        sql, params = self._statement(arguments)
-        return list(self._model._default_manager.raw(sql, params))
+        """The rows as model instances, as the queryset would make them: the database's
+        values are converted, unselected fields are deferred, annotations become
+        attributes."""
+        rows = self.rows(**arguments)
+        return self._readers[connection.alias].instances(rows)
 
     def execute(self, **arguments: Any) -> int:
         """Run an `Insert` or `Update`; the number of rows it wrote."""
@@ -204,11 +251,15 @@ class CompiledQuery[M: Model]:
             return cursor.fetchall()
 
 
+def _preparing() -> bool:
+    return connection.vendor == "postgresql" and settings.PREPARE_STATEMENTS
+
+
 def prepare_every_statement() -> None:
     """On PostgreSQL, prepare every compiled statement this connection has not prepared
     yet, in one round trip; elsewhere, nothing. Statements prepare themselves when first
     needed; query-count tests call this first, to count what a warm connection sends."""
-    if connection.vendor != "postgresql":
+    if not _preparing():
         return
     connection.ensure_connection()
     done = _prepared_on.setdefault(connection.connection, set())

@@ -96,6 +96,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The hot statements are prepared once per PostgreSQL connection (progress_site/compiled.py).
+# Off (0) only behind a pooler that shares connections between transactions.
+PREPARE_STATEMENTS = env_bool("PREPARE_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite defaults lose parallel writes to "database is locked": take the
     # write lock when the transaction starts and wait for it instead of failing.

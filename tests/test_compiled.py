@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import CharField, DateTimeField, IntegerField
+from django.test.utils import CaptureQueriesContext
 
 from courses.models import Lesson, LessonCompletion, UserProgress
 from progress_site.compiled import Insert, Update, compiled
@@ -211,3 +212,17 @@ def test_an_update_changes_the_rows_queryset_update_would(history):
 
     assert UserProgress.objects.get(user=first).completed_at == START
     assert UserProgress.objects.get(user=second).completed_at is None
+
+
+@pytest.mark.postgres_only
+def test_behind_a_transaction_pooler_statements_are_sent_whole(history, settings):
+    """PREPARE_STATEMENTS=0: no statement outlives its transaction on the connection."""
+    settings.PREPARE_STATEMENTS = False
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    user = history[0]
+
+    with CaptureQueriesContext(connection) as captured:
+        got = [c.pk for c in query.objects(user_id=user.pk, since=START)]
+
+    assert got == _expected_ids(user)
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["SELECT"]
