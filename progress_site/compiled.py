@@ -266,7 +266,8 @@ def prepare_every_statement() -> None:
     missing = [
         statement
         for statement in (query._compiled() for query in list(_every_query))
-        if statement.name not in done
+        # (A statement compiled while preparing was off stays plain SQL.)
+        if isinstance(statement, _Prepared) and statement.name not in done
     ]
     if missing:
         with connection.cursor() as cursor:
