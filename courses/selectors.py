@@ -5,7 +5,16 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import CharField, Count, Exists, Expression, IntegerField, OuterRef, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Exists,
+    Expression,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -196,7 +205,7 @@ def lesson_get_published_for_action(*, course_slug: str, lesson_slug: str) -> Le
     return lesson
 
 
-@compiled(course_id=IntegerField(), user_id=IntegerField())
+@compiled(course_id=BigIntegerField(), user_id=IntegerField())
 def _lessons_with_done(*, course_id: Expression, user_id: Expression) -> QuerySet[Lesson]:
     done = LessonCompletion.objects.filter(user_id=user_id, lesson=OuterRef("pk"))
     return (
@@ -226,7 +235,7 @@ def course_lessons_and_completed_ids(
     return lessons, frozenset(completed)
 
 
-@compiled(user_id=IntegerField(), course_id=IntegerField())
+@compiled(user_id=IntegerField(), course_id=BigIntegerField())
 def _progress_row(*, user_id: Expression, course_id: Expression) -> QuerySet[UserProgress]:
     return UserProgress.objects.filter(user_id=user_id, course_id=course_id).order_by()
 

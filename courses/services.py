@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, DateTimeField, Expression, IntegerField, Q
+from django.db import DatabaseError, transaction
+from django.db.models import BigIntegerField, Count, DateTimeField, Expression, IntegerField, Q
 from django.utils import timezone
 
 from achievements.models import Achievement, Rule
@@ -34,12 +34,12 @@ from progress_site.learner_cache import content_changed, learner_changed
 
 
 # The two writes of every completion, compiled once (progress_site/compiled.py).
-@compiled(user_id=IntegerField(), lesson_id=IntegerField(), completed_at=DateTimeField())
+@compiled(user_id=IntegerField(), lesson_id=BigIntegerField(), completed_at=DateTimeField())
 def _completion_insert(*, user_id: Expression, lesson_id: Expression, completed_at: Expression):
     return Insert(LessonCompletion(user_id=user_id, lesson_id=lesson_id, completed_at=completed_at))
 
 
-@compiled(pk=IntegerField(), current_lesson_id=IntegerField(), completed_at=DateTimeField())
+@compiled(pk=BigIntegerField(), current_lesson_id=BigIntegerField(), completed_at=DateTimeField())
 def _progress_update(*, pk: Expression, current_lesson_id: Expression, completed_at: Expression):
     return Update(
         UserProgress.objects.filter(pk=pk),
@@ -165,7 +165,11 @@ def _progress_save(*, user: AbstractBaseUser, state: _LockedState, current: Less
     completed_at = (row.completed_at or timezone.now()) if complete else None
     current_id = current.id if current else None
     if (row.current_lesson_id, row.completed_at) != (current_id, completed_at):
-        _progress_update.execute(pk=row.pk, current_lesson_id=current_id, completed_at=completed_at)
+        updated = _progress_update.execute(
+            pk=row.pk, current_lesson_id=current_id, completed_at=completed_at
+        )
+        if updated != 1:  # as save(update_fields=…) refused: the row was deleted meanwhile
+            raise DatabaseError("The learner's progress row no longer exists.")
         row.current_lesson = current
         row.completed_at = completed_at
     return was_complete != complete

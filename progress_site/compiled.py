@@ -14,7 +14,10 @@ a completion, the achievement check's most of all. The first time a connection n
 one, it prepares them all, in one round trip. A prepared statement lives as long as
 its connection, so a pooler that hands one session's connection to another between
 transactions (PgBouncer in transaction mode) needs `PREPARE_STATEMENTS=0`; Django's
-persistent connections and its psycopg pool keep them (docs/deployment.md).
+persistent connections and its psycopg pool keep them (docs/deployment.md). A migration
+that changes a column these statements return makes PostgreSQL refuse them ("cached plan
+must not change result type") until the connection is replaced: restart or reload the
+app servers after such a migration, as a deployment does.
 
 The statement is still written with the ORM, so it follows the models; the build function
 must depend on its arguments alone (nothing read from settings, the clock or the
@@ -25,6 +28,7 @@ import itertools
 import re
 import weakref
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,9 +91,10 @@ class Update:
 
 @dataclass(frozen=True)
 class _Reader:
-    """Turns a compiled queryset's rows into model instances, as its ModelIterable does,
-    from what its compiler worked out once (column order, converters); a raw queryset
-    works it out again on every call: half the CPU of reading one progress row."""
+    """Turns a compiled queryset's rows into model instances, as its ModelIterable does
+    for one model (no select_related, no prefetching, the default fetch mode), from what
+    its compiler worked out once (column order, converters); a raw queryset works it out
+    again on every call: half the CPU of reading one progress row."""
 
     model: type[Model]
     attnames: list[str]
@@ -99,6 +104,8 @@ class _Reader:
 
     @classmethod
     def of(cls, compiler: SQLCompiler) -> "_Reader":
+        if compiler.klass_info.get("related_klass_infos"):
+            raise ValueError("compiled querysets read one model: no select_related()")
         columns = [column for column, _, _ in compiler.select]
         fields = compiler.klass_info["select_fields"]
         model_columns = slice(fields[0], fields[-1] + 1)
@@ -161,9 +168,12 @@ class CompiledQuery[M: Model]:
         statement = self._build(
             **{name: _Placeholder(_Argument(name, field)) for name, field in self._fields.items()}
         )
-        # Inside an atomic block, as the statement will run, or a lock (select_for_update)
-        # refuses to compile; no SQL is sent for it.
-        with transaction.atomic(using=connection.alias, savepoint=False):
+        # A lock (select_for_update) compiles only inside an atomic block, as it will run;
+        # nothing else enters one (on SQLite that would take the write lock).
+        locks = isinstance(statement, QuerySet) and statement.query.select_for_update
+        with (
+            transaction.atomic(using=connection.alias, savepoint=False) if locks else nullcontext()
+        ):
             if isinstance(statement, QuerySet):
                 compiler = statement.query.get_compiler(connection.alias)
                 sql, params = compiler.as_sql()
@@ -192,10 +202,13 @@ class CompiledQuery[M: Model]:
 
         body = re.sub(r"%[s%]", placeholder, sql)
         types = ", ".join(self._fields[name].cast_db_type(connection) for name in names)
+        values = ", ".join(["%s"] * len(names))
         return _Prepared(
             name=self._name,
-            prepare=f"PREPARE {self._name} ({types}) AS {body}",
-            execute=f"EXECUTE {self._name} ({', '.join(['%s'] * len(names))})",
+            prepare=f"PREPARE {self._name} ({types}) AS {body}"
+            if names
+            else f"PREPARE {self._name} AS {body}",
+            execute=f"EXECUTE {self._name} ({values})" if names else f"EXECUTE {self._name}",
             arguments=tuple(names),
         )
 
@@ -258,21 +271,30 @@ def _preparing() -> bool:
 def prepare_every_statement() -> None:
     """On PostgreSQL, prepare every compiled statement this connection has not prepared
     yet, in one round trip; elsewhere, nothing. Statements prepare themselves when first
-    needed; query-count tests call this first, to count what a warm connection sends."""
+    needed; query-count tests call this first, to count what a warm connection sends.
+
+    What the connection holds is asked of the server before preparing: a batch that
+    failed part way (a lock timeout during a migration) leaves the statements before
+    the failure prepared, and they must not be prepared twice.
+    """
     if not _preparing():
         return
     connection.ensure_connection()
-    done = _prepared_on.setdefault(connection.connection, set())
-    missing = [
+    statements = [
         statement
         for statement in (query._compiled() for query in list(_every_query))
         # (A statement compiled while preparing was off stays plain SQL.)
-        if isinstance(statement, _Prepared) and statement.name not in done
+        if isinstance(statement, _Prepared)
     ]
-    if missing:
-        with connection.cursor() as cursor:
+    if all(s.name in _prepared_on.get(connection.connection, ()) for s in statements):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        done = _prepared_on[connection.connection] = {name for (name,) in cursor.fetchall()}
+        missing = [statement for statement in statements if statement.name not in done]
+        if missing:
             cursor.execute(";\n".join(statement.prepare for statement in missing))
-        done.update(statement.name for statement in missing)
+            done.update(statement.name for statement in missing)
 
 
 def compiled[M: Model](

@@ -226,3 +226,31 @@ def test_behind_a_transaction_pooler_statements_are_sent_whole(history, settings
 
     assert got == _expected_ids(user)
     assert [q["sql"].split()[0] for q in captured.captured_queries] == ["SELECT"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_statements_the_connection_already_holds_are_not_prepared_again(history):
+    """A batch of PREPAREs that failed part way (a lock timeout during a migration)
+    leaves some prepared: the next need must take them as they are, not fail on them."""
+    query = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    user = history[0]
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute(query._compiled().prepare)  # behind the bookkeeping's back
+
+    assert [c.pk for c in query.objects(user_id=user.pk, since=START)] == _expected_ids(user)
+
+
+def test_ids_beyond_32_bits_are_looked_up_not_refused(history):
+    """Primary keys are 64-bit (BigAutoField): so are the arguments compared with them."""
+    from courses.selectors import course_lessons_and_completed_ids
+
+    course = Lesson.objects.first().course
+    course.pk = 3_000_000_000  # not saved: a course id no row has
+    assert course_lessons_and_completed_ids(user=history[0], course=course) == ([], frozenset())
+
+
+def test_a_statement_without_arguments(history):
+    query = compiled()(lambda: LessonCompletion.objects.order_by("pk").values_list("pk"))
+    assert query.rows() == list(LessonCompletion.objects.order_by("pk").values_list("pk"))
