@@ -237,7 +237,7 @@ def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
     replaces the learner's cache generation, see `learner_changed`), or one query and
     no lock.
     """
-    known_none, nothing_pending = nothing_to_announce_get(user_id=user.pk)
+    known_none, flag_key = nothing_to_announce_get(user_id=user.pk)
     if known_none:
         return []
     unannounced = unlocks_unannounced(user=user)
@@ -252,5 +252,5 @@ def announcements_claim(*, user: AbstractBaseUser) -> list[UserAchievement]:
             UserAchievement.objects.filter(pk__in=[u.pk for u in pending]).update(
                 announced_at=timezone.now()
             )
-    nothing_to_announce_set(nothing_pending)
+    nothing_to_announce_set(flag_key)
     return pending

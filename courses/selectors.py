@@ -211,7 +211,8 @@ def _lessons_with_done(*, course_id: Expression, user_id: Expression) -> QuerySe
     return (
         Lesson.objects.filter(course_id=course_id)
         .order_by("position")
-        .values_list(*LESSON_LIST_FIELDS, Exists(done))
+        .only(*LESSON_LIST_FIELDS)
+        .annotate(done=Exists(done))
     )
 
 
@@ -219,20 +220,12 @@ def course_lessons_and_completed_ids(
     *, user: AbstractBaseUser, course: Course
 ) -> tuple[list[Lesson], frozenset[int]]:
     """The course's lessons in order, without bodies, and which of them the learner has
-    completed, in one query compiled once (the completion runs it on every click).
-
-    Built from the rows directly (ids, text and numbers need no conversion on either
-    database): half the CPU of a raw queryset, 0.3 ms against 0.56 for 33 lessons.
-    """
-    lessons, completed = [], []
-    for *values, done in _lessons_with_done.rows(course_id=course.pk, user_id=user.pk):
-        lesson = Lesson.from_db(connection.alias, LESSON_LIST_FIELDS, values)
+    completed, in one query compiled once (the completion runs it on every click)."""
+    lessons = _lessons_with_done.objects(course_id=course.pk, user_id=user.pk)
+    for lesson in lessons:
         # As course.lessons would: the course is reached without a query.
         Lesson.course.field.set_cached_value(lesson, course)
-        lessons.append(lesson)
-        if done:
-            completed.append(lesson.id)
-    return lessons, frozenset(completed)
+    return lessons, frozenset(lesson.id for lesson in lessons if lesson.done)
 
 
 @compiled(user_id=IntegerField(), course_id=BigIntegerField())

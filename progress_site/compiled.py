@@ -141,8 +141,7 @@ class _Prepared:
 
     name: str
     prepare: str
-    execute: str
-    arguments: tuple[str, ...]  # the arguments' names, in the order EXECUTE takes them
+    execute: str  # takes the arguments in the order the decorator names them
 
 
 # The statements each PostgreSQL connection has prepared; a new connection has none.
@@ -201,15 +200,13 @@ class CompiledQuery[M: Model]:
             return connection.ops.compose_sql("%s", [param])
 
         body = re.sub(r"%[s%]", placeholder, sql)
+        # No parentheses at all without arguments: "()" is a syntax error there.
         types = ", ".join(self._fields[name].cast_db_type(connection) for name in names)
         values = ", ".join(["%s"] * len(names))
         return _Prepared(
             name=self._name,
-            prepare=f"PREPARE {self._name} ({types}) AS {body}"
-            if names
-            else f"PREPARE {self._name} AS {body}",
-            execute=f"EXECUTE {self._name} ({values})" if names else f"EXECUTE {self._name}",
-            arguments=tuple(names),
+            prepare=f"PREPARE {self._name}{f' ({types})' if names else ''} AS {body}",
+            execute=f"EXECUTE {self._name}{f' ({values})' if names else ''}",
         )
 
     def _compiled(self) -> tuple[str, tuple] | _Prepared:
@@ -230,7 +227,7 @@ class CompiledQuery[M: Model]:
                 prepare_every_statement()
             return compiled.execute, [
                 self._fields[name].get_db_prep_value(arguments[name], connection)
-                for name in compiled.arguments
+                for name in self._fields
             ]
         sql, params = compiled
         return sql, [

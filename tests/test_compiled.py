@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, IntegerField
+from django.db.models import BigIntegerField, CharField, DateTimeField, IntegerField
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from courses.models import Lesson, LessonCompletion, UserProgress
@@ -254,3 +255,23 @@ def test_ids_beyond_32_bits_are_looked_up_not_refused(history):
 def test_a_statement_without_arguments(history):
     query = compiled()(lambda: LessonCompletion.objects.order_by("pk").values_list("pk"))
     assert query.rows() == list(LessonCompletion.objects.order_by("pk").values_list("pk"))
+
+
+def test_a_literal_percent_in_the_sql_survives(history):
+    """SQL the ORM writes with "%%" for a percent sign (raw fragments, LIKE patterns
+    against columns) reads the same compiled and prepared."""
+
+    def labelled(*, course_id):
+        return (
+            Lesson.objects.filter(course_id=course_id)
+            .annotate(label=RawSQL("'100%%'", ()))
+            .order_by("pk")
+            .values_list("pk", "label")
+        )
+
+    course = Lesson.objects.first().course
+    query = compiled(course_id=BigIntegerField())(labelled)
+
+    expected = list(labelled(course_id=course.pk))
+    assert expected and all(label == "100%" for _, label in expected)
+    assert query.rows(course_id=course.pk) == expected
