@@ -20,7 +20,7 @@ from achievements.rules import (
 from achievements.streaks import local_days, longest_streak
 from achievements.time_zones import time_zone_get
 from courses.models import LessonCompletion, UserProgress
-from progress_site.compiled import compiled
+from progress_site.compiled import Statement, compiled
 
 # Before any completion: "since" for a streak over the whole history.
 _EVER = datetime.min.replace(tzinfo=UTC)
@@ -101,15 +101,18 @@ def _reached_or_streak(*, user_id: Expression) -> QuerySet[Achievement]:
     )
 
 
-def achievements_reached_or_streak(*, user: AbstractBaseUser) -> list[tuple[int, str, int | None]]:
+type Reached = list[tuple[int, str, int | None]]
+
+
+def achievements_reached_or_streak_statement(*, user: AbstractBaseUser) -> Statement[Reached]:
     """(id, rule, threshold) of the active achievements the learner does not hold and now
-    meets, in name order, in one query.
+    meets, in name order: one statement, compiled once.
 
     The database judges every rule but streaks (`rules.rule_current`); streak
     achievements not held come back too, for the caller to judge. Rows that are
     neither, the common case, are never sent: the answer is usually empty.
     """
-    return _reached_or_streak.rows(user_id=user.pk)
+    return _reached_or_streak.statement(user_id=user.pk).then(lambda result: result.rows)
 
 
 def achievement_award_pending_user_ids(*, achievement: Achievement) -> list[int]:

@@ -15,15 +15,16 @@ from achievements import tasks
 from achievements.models import Achievement, LearnerProfile, Rule, Trigger, UserAchievement
 from achievements.rules import rule_snapshot
 from achievements.selectors import (
+    Reached,
     achievement_award_pending_user_ids,
     achievement_held,
-    achievements_reached_or_streak,
+    achievements_reached_or_streak_statement,
     learner_longest_streak,
     unlocks_unannounced,
 )
 from achievements.time_zones import validate_time_zone
 from courses.models import Lesson
-from progress_site.compiled import compiled
+from progress_site.compiled import Statement, compiled
 from progress_site.learner_cache import (
     learner_changed,
     nothing_to_announce_get,
@@ -49,18 +50,17 @@ def _learner_locked(*, user_id: Expression) -> QuerySet:
     )
 
 
-def learner_lock(*, user: AbstractBaseUser) -> bool:
+def learner_lock_statement(*, user: AbstractBaseUser) -> Statement[bool]:
     """Lock the learner's user row for the rest of the transaction: the one lock that
     serialises every write of a learner's progress and awards (completions, backfills,
     awards by hand, time zone changes). Different learners never wait for each other.
 
-    Returns whether unlocks wait to be announced. PostgreSQL evaluates the rest of a
+    Answers whether unlocks wait to be announced. PostgreSQL evaluates the rest of a
     locking statement as it was before the lock was granted, so that answer may miss a
     write committed meanwhile (a toast shows one page later at worst); anything a write
-    depends on must be read after this call.
+    depends on must be read by a later statement (`run_together` may send it along).
     """
-    ((announcements_pending,),) = _learner_locked.rows(user_id=user.pk)
-    return bool(announcements_pending)
+    return _learner_locked.statement(user_id=user.pk).then(lambda result: bool(result.rows[0][0]))
 
 
 def achievements_award_earned(
@@ -69,6 +69,7 @@ def achievements_award_earned(
     trigger: Trigger = Trigger.LESSON_COMPLETION,
     lesson: Lesson | None = None,
     completed_at: datetime | None = None,
+    reached: Reached | None = None,
 ) -> list[Achievement]:
     """Award every active achievement the learner now qualifies for; return the new ones.
 
@@ -77,7 +78,9 @@ def achievements_award_earned(
     word (ON CONFLICT DO NOTHING) against a concurrent backfill. One query when nothing
     is unlocked and no streak achievement is pending, at most four (streak days, the
     earned achievements, the insert), whatever the number of achievements. A revoked
-    award counts as held: rules never give it back.
+    award counts as held: rules never give it back. `reached` is the answer of
+    `achievements_reached_or_streak_statement`, if the caller sent it along with its own
+    writes (then one query fewer).
 
     `completed_at` is the moment of the completion that triggered the check. A new
     completion can only lengthen the run of days ending on its own day, so only the
@@ -86,7 +89,9 @@ def achievements_award_earned(
     not held (an achievement created or edited since) is the backfill's, which the admin
     schedules. Without it (a time zone change) the whole history is read.
     """
-    found = achievements_reached_or_streak(user=user)
+    found = reached
+    if found is None:
+        found = achievements_reached_or_streak_statement(user=user).run()
     streaks = [threshold for _, rule, threshold in found if rule == Rule.STREAK_DAYS]
     longest = 0
     if streaks:
@@ -181,7 +186,7 @@ def achievement_award_manual(
     """An admin's award, whatever the rule says, recorded with who and why."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why this achievement is awarded by hand."})
-    learner_lock(user=user)
+    learner_lock_statement(user=user).run()
     if achievement_held(user=user, achievement=achievement):
         raise ValidationError("This learner already has this achievement.")
     learner_changed(user_ids=[user.pk])
@@ -220,7 +225,7 @@ def learner_profile_update(*, user: AbstractBaseUser, time_zone: str) -> list[Ac
     streak; awarding now keeps "qualifies" and "awarded" in step, as a backfill would.
     """
     validate_time_zone(time_zone)
-    learner_lock(user=user)
+    learner_lock_statement(user=user).run()
     LearnerProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
     earned = achievements_award_earned(user=user, trigger=Trigger.TIME_ZONE_CHANGE)
     if earned:

@@ -26,7 +26,7 @@ from courses.progress import (
     next_incomplete,
     percent_complete,
 )
-from progress_site.compiled import compiled
+from progress_site.compiled import Result, Statement, compiled, run_together
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,13 @@ def course_lessons_and_progress(
     *, user: AbstractBaseUser, course: Course
 ) -> tuple[list[Lesson], CourseProgress]:
     """The course's lessons in order (without bodies) and the learner's progress in it:
-    two queries, both compiled once."""
-    lessons, completed = course_lessons_and_completed_ids(user=user, course=course)
+    two statements compiled once, in one round trip."""
+    (lessons, completed), row = run_together(
+        course_lessons_statement(user=user, course=course),
+        course_progress_row_statement(user=user, course=course),
+    )
     progress = course_progress_build(
-        course=course,
-        lessons=lessons,
-        completed=completed,
-        progress=course_progress_row(user=user, course=course),
+        course=course, lessons=lessons, completed=completed, progress=row
     )
     return lessons, progress
 
@@ -216,16 +216,22 @@ def _lessons_with_done(*, course_id: Expression, user_id: Expression) -> QuerySe
     )
 
 
-def course_lessons_and_completed_ids(
+def course_lessons_statement(
     *, user: AbstractBaseUser, course: Course
-) -> tuple[list[Lesson], frozenset[int]]:
+) -> Statement[tuple[list[Lesson], frozenset[int]]]:
     """The course's lessons in order, without bodies, and which of them the learner has
-    completed, in one query compiled once (the completion runs it on every click)."""
-    lessons = _lessons_with_done.objects(course_id=course.pk, user_id=user.pk)
-    for lesson in lessons:
-        # As course.lessons would: the course is reached without a query.
-        Lesson.course.field.set_cached_value(lesson, course)
-    return lessons, frozenset(lesson.id for lesson in lessons if lesson.done)
+    completed: one statement compiled once (the completion runs it on every click)."""
+
+    def lessons_and_completed(result: Result) -> tuple[list[Lesson], frozenset[int]]:
+        lessons = _lessons_with_done.instances(result.rows)
+        for lesson in lessons:
+            # As course.lessons would: the course is reached without a query.
+            Lesson.course.field.set_cached_value(lesson, course)
+        return lessons, frozenset(lesson.id for lesson in lessons if lesson.done)
+
+    return _lessons_with_done.statement(course_id=course.pk, user_id=user.pk).then(
+        lessons_and_completed
+    )
 
 
 @compiled(user_id=IntegerField(), course_id=BigIntegerField())
@@ -233,7 +239,13 @@ def _progress_row(*, user_id: Expression, course_id: Expression) -> QuerySet[Use
     return UserProgress.objects.filter(user_id=user_id, course_id=course_id).order_by()
 
 
-def course_progress_row(*, user: AbstractBaseUser, course: Course) -> UserProgress | None:
+def course_progress_row_statement(
+    *, user: AbstractBaseUser, course: Course
+) -> Statement[UserProgress | None]:
     """The learner's progress row in the course, if they started it (compiled once)."""
-    rows = _progress_row.objects(user_id=user.pk, course_id=course.pk)
-    return rows[0] if rows else None
+
+    def row(result: Result) -> UserProgress | None:
+        rows = _progress_row.instances(result.rows)
+        return rows[0] if rows else None
+
+    return _progress_row.statement(user_id=user.pk, course_id=course.pk).then(row)

@@ -16,27 +16,54 @@ from django.db.models import BigIntegerField, Count, DateTimeField, Expression, 
 from django.utils import timezone
 
 from achievements.models import Achievement, Rule
+from achievements.selectors import achievements_reached_or_streak_statement
 from achievements.services import (
     achievement_backfill_schedule,
     achievements_award_earned,
-    learner_lock,
+    learner_lock_statement,
 )
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.progress import is_course_complete, milestones_crossed, next_incomplete
 from courses.selectors import (
     CourseProgress,
-    course_lessons_and_completed_ids,
+    course_lessons_statement,
     course_progress_build,
-    course_progress_row,
+    course_progress_row_statement,
 )
-from progress_site.compiled import Insert, Update, compiled
+from progress_site.compiled import Insert, Result, Statement, Update, compiled, run_together
 from progress_site.learner_cache import content_changed, learner_changed
 
 
-# The two writes of every completion, compiled once (progress_site/compiled.py).
+# The writes of every completion, compiled once (progress_site/compiled.py).
 @compiled(user_id=IntegerField(), lesson_id=BigIntegerField(), completed_at=DateTimeField())
 def _completion_insert(*, user_id: Expression, lesson_id: Expression, completed_at: Expression):
     return Insert(LessonCompletion(user_id=user_id, lesson_id=lesson_id, completed_at=completed_at))
+
+
+@compiled(
+    user_id=IntegerField(),
+    course_id=BigIntegerField(),
+    current_lesson_id=BigIntegerField(),
+    started_at=DateTimeField(),
+    completed_at=DateTimeField(),
+)
+def _progress_insert(
+    *,
+    user_id: Expression,
+    course_id: Expression,
+    current_lesson_id: Expression,
+    started_at: Expression,
+    completed_at: Expression,
+):
+    return Insert(
+        UserProgress(
+            user_id=user_id,
+            course_id=course_id,
+            current_lesson_id=current_lesson_id,
+            started_at=started_at,
+            completed_at=completed_at,
+        )
+    )
 
 
 @compiled(pk=BigIntegerField(), current_lesson_id=BigIntegerField(), completed_at=DateTimeField())
@@ -77,18 +104,21 @@ class _LockedState:
 
 
 def _lock(*, user: AbstractBaseUser, lesson: Lesson) -> _LockedState:
-    """Lock the learner (`learner_lock`), then read their state in the lesson's course:
-    three queries, all after the lock."""
+    """Lock the learner, then read their state in the lesson's course: three statements
+    in one round trip, the reads run once the lock is granted (`run_together`)."""
     if not lesson.course.is_published:
         raise PermissionDenied("This course is not published.")
-    announcements_pending = learner_lock(user=user)
     course = lesson.course
-    lessons, completed = course_lessons_and_completed_ids(user=user, course=course)
+    announcements_pending, (lessons, completed), row = run_together(
+        learner_lock_statement(user=user),
+        course_lessons_statement(user=user, course=course),
+        course_progress_row_statement(user=user, course=course),
+    )
     return _LockedState(
         course=course,
         lessons=lessons,
         completed=completed,
-        row=course_progress_row(user=user, course=course),
+        row=row,
         announcements_pending=announcements_pending,
     )
 
@@ -98,26 +128,40 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     """Mark a lesson completed. Idempotent: completing it again changes nothing.
 
     Returns what changed so the page can announce it: milestones crossed, the course
-    finished, achievements unlocked. At most nine queries, whatever the sizes; six
-    when nothing is unlocked and no streak achievement is pending.
+    finished, achievements unlocked. Two round trips after BEGIN when nothing is
+    unlocked and no streak achievement is pending (the lock and the reads; the writes
+    and the achievement check), at most five, whatever the sizes.
     """
     state = _lock(user=user, lesson=lesson)
     before = state.progress()
     changed = lesson.id not in state.completed
+    writes: list[Statement] = []
     completed_at = None
     if changed:
         completed_at = timezone.now()
-        _completion_insert.execute(user_id=user.pk, lesson_id=lesson.pk, completed_at=completed_at)
+        writes.append(
+            _completion_insert.statement(
+                user_id=user.pk, lesson_id=lesson.pk, completed_at=completed_at
+            )
+        )
         state.completed = state.completed | {lesson.id}
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
     current = next_lesson if changed else before.current_lesson
-    completion_changed = _progress_save(user=user, state=state, current=current)
-    if changed or completion_changed:
+    progress_write, completion_changed = _progress_write(user=user, state=state, current=current)
+    if progress_write is not None:
+        writes.append(progress_write)
+    judge = changed or completion_changed
+    if judge:
+        # Last, so that it sees the writes before it.
+        writes.append(achievements_reached_or_streak_statement(user=user))
         learner_changed(user_ids=[user.pk])
+    answers = run_together(*writes) if writes else []
     unlocked = (
-        achievements_award_earned(user=user, lesson=lesson, completed_at=completed_at)
-        if changed or completion_changed
+        achievements_award_earned(
+            user=user, lesson=lesson, completed_at=completed_at, reached=answers[-1]
+        )
+        if judge
         else []
     )
     after = state.progress()
@@ -141,38 +185,55 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgre
     if lesson.id in state.completed:
         LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
         state.completed = state.completed - {lesson.id}
-        _progress_save(user=user, state=state, current=lesson)
+        progress_write, _ = _progress_write(user=user, state=state, current=lesson)
+        if progress_write is not None:
+            progress_write.run()
         learner_changed(user_ids=[user.pk])
     return state.progress()
 
 
-def _progress_save(*, user: AbstractBaseUser, state: _LockedState, current: Lesson | None) -> bool:
-    """Create or update the progress row; completed_at follows the lessons on every path.
-
-    Returns whether the course's completion state changed.
+def _progress_write(
+    *, user: AbstractBaseUser, state: _LockedState, current: Lesson | None
+) -> tuple[Statement | None, bool]:
+    """The write that brings the progress row in line with the lessons (None if it is),
+    and whether the course's completion state changes. completed_at follows the
+    lessons on every path. `state.row` is updated to match.
     """
     complete = is_course_complete(completed=len(state.completed), total=len(state.lessons))
+    now = timezone.now()
+    current_id = current.id if current else None
     row = state.row
     if row is None:
-        state.row = UserProgress.objects.create(
-            user=user,
+        state.row = UserProgress(
+            user_id=user.pk,
             course=state.course,
             current_lesson=current,
-            completed_at=timezone.now() if complete else None,
+            started_at=now,
+            completed_at=now if complete else None,
         )
-        return complete
+        insert = _progress_insert.statement(
+            user_id=user.pk,
+            course_id=state.course.pk,
+            current_lesson_id=current_id,
+            started_at=now,
+            completed_at=state.row.completed_at,
+        )
+        return insert, complete
     was_complete = row.completed_at is not None
-    completed_at = (row.completed_at or timezone.now()) if complete else None
-    current_id = current.id if current else None
-    if (row.current_lesson_id, row.completed_at) != (current_id, completed_at):
-        updated = _progress_update.execute(
-            pk=row.pk, current_lesson_id=current_id, completed_at=completed_at
-        )
-        if updated != 1:  # as save(update_fields=…) refused: the row was deleted meanwhile
-            raise DatabaseError("The learner's progress row no longer exists.")
-        row.current_lesson = current
-        row.completed_at = completed_at
-    return was_complete != complete
+    completed_at = (row.completed_at or now) if complete else None
+    if (row.current_lesson_id, row.completed_at) == (current_id, completed_at):
+        return None, was_complete != complete
+    row.current_lesson = current
+    row.completed_at = completed_at
+    update = _progress_update.statement(
+        pk=row.pk, current_lesson_id=current_id, completed_at=completed_at
+    ).then(_one_row_updated)
+    return update, was_complete != complete
+
+
+def _one_row_updated(result: Result) -> None:
+    if result.rowcount != 1:  # as save(update_fields=…) refused: the row was deleted meanwhile
+        raise DatabaseError("The learner's progress row no longer exists.")
 
 
 @transaction.atomic

@@ -5,8 +5,11 @@ to twenty-five times what sending it and reading the answer costs (docs/performa
 For the few statements every "Complete lesson" runs, whose shape never changes,
 `compiled` does that work once per process and database, with placeholders for the
 arguments (ids, slugs, moments), and each call only runs the SQL it kept. Reads are
-querysets; the two writes are `Insert` and `Update`, the statements `Model.save()` and
+querysets; the writes are `Insert` and `Update`, the statements `Model.save()` and
 `QuerySet.update()` would send. Like `QuerySet.update()`, they send no model signals.
+`query.statement(**arguments)` is one call not sent yet: `run_together` sends several
+in one round trip (the completion sends two: its lock and reads, then its writes and
+the achievement check).
 
 On PostgreSQL the SQL is also prepared, once per connection (`PREPARE`, then `EXECUTE`
 with the arguments): planning these statements was about half of the database's CPU for
@@ -238,27 +241,93 @@ class CompiledQuery[M: Model]:
             for p in params
         ]
 
-    def objects(self, **arguments: Any) -> list[M]:
+    def statement(self, **arguments: Any) -> "Statement[Result]":
+        """This statement with these arguments, to run alone (`.run()`) or with others
+        (`run_together`)."""
+        sql, params = self._statement(arguments)
+        return Statement(sql, params, _as_is)
+
+    def instances(self, rows: list[tuple]) -> list[M]:
         """The rows as model instances, as the queryset would make them: the database's
         values are converted, unselected fields are deferred, annotations become
         attributes."""
-        rows = self.rows(**arguments)
         return self._readers[connection.alias].instances(rows)
+
+    def objects(self, **arguments: Any) -> list[M]:
+        return self.instances(self.rows(**arguments))
 
     def execute(self, **arguments: Any) -> int:
         """Run an `Insert` or `Update`; the number of rows it wrote."""
-        sql, params = self._statement(arguments)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return self.statement(**arguments).run().rowcount
 
     def rows(self, **arguments: Any) -> list[tuple]:
         """The rows as the database driver returns them, unconverted: for ids, text and
         numbers (SQLite answers 0 or 1 for a boolean, text for a moment)."""
-        sql, params = self._statement(arguments)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return self.statement(**arguments).run().rows
+
+
+@dataclass(frozen=True)
+class Result:
+    """One statement's answer: its rows as the driver returns them (none for a write),
+    and for a write how many rows it wrote."""
+
+    rows: list[tuple]
+    rowcount: int
+
+
+def _as_is(result: Result) -> Result:
+    return result
+
+
+@dataclass(frozen=True)
+class Statement[T]:
+    """A compiled statement with its arguments, not sent yet, and what its answer means
+    to the caller (`then`)."""
+
+    sql: str
+    params: list
+    answer: Callable[[Result], T]
+
+    def then[U](self, meaning: Callable[[T], U]) -> "Statement[U]":
+        answer = self.answer
+        return Statement(self.sql, self.params, lambda result: meaning(answer(result)))
+
+    def run(self) -> T:
+        (answer,) = run_together(self)
+        return answer
+
+
+def run_together(*statements: Statement) -> list:
+    """Run the statements in order; their answers, in the same order.
+
+    On PostgreSQL they travel in one round trip, as one query string: a round trip costs
+    the app and the database more CPU than running one of these statements does. Each
+    is still a statement of its own, run once the one before it has finished, with a
+    snapshot of its own (READ COMMITTED): a read sent after a lock sees what the lock's
+    last holder committed. An error stops the rest. Elsewhere they run one by one.
+
+    Send writes together inside a transaction only: outside one, PostgreSQL commits the
+    whole string at once, where SQLite commits each statement.
+    """
+    results = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute(
+                ";\n".join(s.sql for s in statements), [p for s in statements for p in s.params]
+            )
+            results.append(_result(cursor))
+            while cursor.nextset():
+                results.append(_result(cursor))
+        else:
+            for statement in statements:
+                cursor.execute(statement.sql, statement.params)
+                results.append(_result(cursor))
+    return [s.answer(result) for s, result in zip(statements, results, strict=True)]
+
+
+def _result(cursor: Any) -> Result:
+    rows = cursor.fetchall() if cursor.description is not None else []
+    return Result(rows, cursor.rowcount)
 
 
 def _preparing() -> bool:

@@ -1,6 +1,7 @@
 """Real parallel transactions for the PostgreSQL concurrency tests."""
 
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connection
@@ -32,3 +33,14 @@ def in_parallel(*calls: Callable[[], object]) -> list[object]:
         thread.join(timeout=60)
     assert not errors, errors
     return results
+
+
+def wait_until_a_lock_is_awaited() -> None:
+    """Return once some transaction waits for a lock (another thread's, say), or fail."""
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_locks WHERE NOT granted")
+            if cursor.fetchall():
+                return
+        time.sleep(0.05)
+    raise AssertionError("nothing ever waited for the lock")

@@ -80,7 +80,12 @@ def unscoped_reads(queries, user_id: int) -> list[str]:
     A query compiled once with a placeholder for the learner writes the id in parentheses.
     """
     scoped = re.compile(rf'"user_id" (= \(?{user_id}\b|IN \({user_id}\))')
-    statements = [prepared_expanded(q["sql"]) for q in queries]
+    statements = [
+        prepared_expanded(statement)
+        # Several statements sent in one round trip (progress_site/compiled.py, run_together)
+        for q in queries
+        for statement in q["sql"].split(";\n")
+    ]
     return [
         sql
         for sql in statements
@@ -102,7 +107,8 @@ def prepared_expanded(sql: str) -> str:
     # What was submitted: several PREPAREs at once (progress_site/compiled.py).
     [prepare] = [p for p in submitted.split(";\n") if p.startswith(f"PREPARE {match[1]} ")]
     body = prepare.split(" AS ", 1)[1]
-    arguments = [a.strip() for a in match[2].split(",")]
+    # Each argument as the driver quoted it: a quoted literal may hold a comma.
+    arguments = [a.strip() for a in re.findall(r"(?:'(?:[^']|'')*'|[^,'])+", match[2])]
     return re.sub(r"\$(\d+)\b", lambda m: arguments[int(m[1]) - 1], body)
 
 

@@ -1,5 +1,6 @@
 """Compiled queries answer exactly what the same queryset answers, for any arguments."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,10 @@ from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from courses.models import Lesson, LessonCompletion, UserProgress
-from progress_site.compiled import Insert, Update, compiled
+from progress_site.compiled import Insert, Update, compiled, prepare_every_statement, run_together
 from tests.achievements.helpers import completions_create
 from tests.factories import CourseFactory, UserFactory
+from tests.parallel import in_parallel, wait_until_a_lock_is_awaited
 
 pytestmark = pytest.mark.django_db
 
@@ -245,11 +247,11 @@ def test_statements_the_connection_already_holds_are_not_prepared_again(history)
 
 def test_ids_beyond_32_bits_are_looked_up_not_refused(history):
     """Primary keys are 64-bit (BigAutoField): so are the arguments compared with them."""
-    from courses.selectors import course_lessons_and_completed_ids
+    from courses.selectors import course_lessons_statement
 
     course = Lesson.objects.first().course
     course.pk = 3_000_000_000  # not saved: a course id no row has
-    assert course_lessons_and_completed_ids(user=history[0], course=course) == ([], frozenset())
+    assert course_lessons_statement(user=history[0], course=course).run() == ([], frozenset())
 
 
 def test_a_statement_without_arguments(history):
@@ -275,3 +277,87 @@ def test_a_literal_percent_in_the_sql_survives(history):
     expected = list(labelled(course_id=course.pk))
     assert expected and all(label == "100%" for _, label in expected)
     assert query.rows(course_id=course.pk) == expected
+
+
+def _locked(*, user_id):
+    return get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk")
+
+
+def _lessons_done(*, user_id):
+    return (
+        LessonCompletion.objects.filter(user_id=user_id)
+        .order_by("lesson_id")
+        .values_list("lesson_id", flat=True)
+    )
+
+
+@pytest.mark.parametrize("prepare", [True, False], ids=["prepared", "sent whole"])
+def test_statements_run_together_answer_as_each_alone_in_one_round_trip(history, settings, prepare):
+    settings.PREPARE_STATEMENTS = prepare
+    reads = compiled(user_id=IntegerField(), since=DateTimeField())(completions_of)
+    moved = compiled(user_id=IntegerField(), completed_at=DateTimeField())(
+        lambda *, user_id, completed_at: Update(
+            LessonCompletion.objects.filter(user_id=user_id), completed_at=completed_at
+        )
+    )
+    first, second = history
+    since = START + timedelta(days=2)
+    expected = list(completions_of(user_id=first.pk, since=since))
+    prepare_every_statement()
+
+    with CaptureQueriesContext(connection) as captured:
+        answers = run_together(
+            reads.statement(user_id=first.pk, since=since).then(lambda r: reads.instances(r.rows)),
+            moved.statement(user_id=second.pk, completed_at=START).then(lambda r: r.rowcount),
+            # In order: this read sees the update before it.
+            reads.statement(user_id=second.pk, since=since).then(lambda r: r.rows),
+        )
+
+    assert answers == [expected, 4, []]
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 3)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_reads_sent_with_a_lock_see_what_the_lock_s_holder_committed(history):
+    """The completion sends its reads in the same round trip as the learner's lock: each
+    must still read after the lock is granted, not from a snapshot taken before."""
+    lock = compiled(user_id=IntegerField())(_locked)
+    done = compiled(user_id=IntegerField())(_lessons_done)
+    learner = UserFactory()
+    lesson = Lesson.objects.first()
+    holding = threading.Event()
+
+    def holder() -> None:
+        with transaction.atomic():
+            lock.rows(user_id=learner.pk)
+            holding.set()
+            wait_until_a_lock_is_awaited()
+            LessonCompletion.objects.create(user=learner, lesson=lesson)
+
+    def reader() -> list[int]:
+        assert holding.wait(timeout=10)
+        with transaction.atomic():
+            _, lesson_ids = run_together(
+                lock.statement(user_id=learner.pk),
+                done.statement(user_id=learner.pk).then(lambda result: result.rows),
+            )
+        return lesson_ids
+
+    _, lesson_ids = in_parallel(holder, reader)
+
+    assert lesson_ids == [(lesson.pk,)]
+
+
+@pytest.mark.django_db(transaction=True)  # outside any transaction, as a request starts
+def test_compiling_a_read_starts_no_transaction(history):
+    """Only a lock is compiled inside an atomic block: on SQLite, entering one for a
+    read would take the database's write lock (transaction_mode IMMEDIATE)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL prepares every statement at once, the locks in a transaction")
+    query = compiled(user_id=IntegerField())(_lessons_done)
+
+    with CaptureQueriesContext(connection) as captured:
+        query.rows(user_id=history[0].pk)
+
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("BEGIN")]

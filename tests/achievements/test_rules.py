@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from achievements.models import LearnerProfile, Rule
 from achievements.rules import rule_describe, rule_progress
-from achievements.selectors import achievements_reached_or_streak, learner_stats_get
+from achievements.selectors import achievements_reached_or_streak_statement, learner_stats_get
 from achievements.services import achievements_award_earned
 from courses.models import Lesson, UserProgress
 from courses.services import course_completion_refresh, lesson_uncomplete
@@ -287,6 +287,6 @@ def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_l
         for user in users:
             stats = learner_stats_get(user=user)
             expected = {a.pk for a in achievements if rule_progress(a, stats).reached}
-            judged = {pk for pk, _, _ in achievements_reached_or_streak(user=user)}
+            judged = {pk for pk, _, _ in achievements_reached_or_streak_statement(user=user).run()}
             assert judged == expected
         transaction.set_rollback(True)

@@ -1,12 +1,15 @@
 """Parallel clicks on PostgreSQL: real threads, real transactions, nothing lost or doubled."""
 
+import threading
+
 import pytest
+from django.db import DatabaseError, transaction
 
 from achievements.models import Rule, UserAchievement
 from courses.models import Lesson, LessonCompletion, UserProgress
 from courses.services import lesson_complete, lesson_uncomplete
 from tests.factories import AchievementFactory, CourseFactory, UserFactory
-from tests.parallel import in_parallel
+from tests.parallel import in_parallel, wait_until_a_lock_is_awaited
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -93,3 +96,38 @@ def test_many_learners_in_parallel_do_not_block_each_other():
     in_parallel(*[lambda u=u: lesson_complete(user=u, lesson=fresh(lesson_id)) for u in learners])
 
     assert LessonCompletion.objects.filter(lesson_id=lesson_id).count() == 8
+
+
+def test_a_progress_row_deleted_during_a_completion_stores_nothing():
+    """An admin deletes the learner's progress row after the completion has read it: the
+    completion refuses (as save() would) instead of moving a place that no longer
+    exists, and its own completion is rolled back with it."""
+    learner = UserFactory()
+    course = CourseFactory(lessons=3)
+    first, second, _ = course.lessons.order_by("position").values_list("id", flat=True)
+    lesson_complete(user=learner, lesson=fresh(first))
+    row = UserProgress.objects.get(user=learner, course=course)
+    holding = threading.Event()
+
+    def admin_delete() -> None:
+        with transaction.atomic():
+            UserProgress.objects.select_for_update().get(pk=row.pk)  # the completion waits
+            holding.set()
+            wait_until_a_lock_is_awaited()
+            UserProgress.objects.filter(pk=row.pk).delete()
+
+    def complete() -> DatabaseError | None:
+        assert holding.wait(timeout=10)
+        try:
+            lesson_complete(user=learner, lesson=fresh(second))
+        except DatabaseError as refused:
+            return refused
+        return None
+
+    _, refused = in_parallel(admin_delete, complete)
+
+    assert isinstance(refused, DatabaseError)
+    assert list(
+        LessonCompletion.objects.filter(user=learner).values_list("lesson_id", flat=True)
+    ) == [first]
+    assert not UserProgress.objects.filter(user=learner).exists()
