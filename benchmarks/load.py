@@ -13,6 +13,10 @@ seconds around it, not minutes before. Statistics are reset for every slice.
 - dashboard: GET /;
 - course:    GET /courses/<slug>/, round the 20 courses.
 
+Last, "complete" once more with think time, at about half the rate it reached without
+(STEADY_SHARE): its latency without the queue that 16 users with no think time build
+(at saturation, latency is 16 / throughput, whatever a request costs).
+
 The server runs with its production settings, HTTPS-only cookies included: requests carry
 X-Forwarded-Proto: https as a TLS-terminating proxy would send it, and the cookie jar
 returns secure cookies over the loopback connection.
@@ -25,6 +29,7 @@ import argparse
 import itertools
 import json
 import logging
+import random
 import time
 from collections import Counter
 from http.cookiejar import DefaultCookiePolicy
@@ -39,6 +44,8 @@ from locust.stats import calculate_response_time_percentile
 
 SCENARIOS = ("baseline", "complete", "dashboard", "course")
 EXPECTED_STATUS = {"baseline": 204, "complete": 200, "dashboard": 200, "course": 200}
+# The steady completions' rate, as a share of what "complete" reached without think time.
+STEADY_SHARE = 0.5
 
 
 class TrustTheProxyPolicy(DefaultCookiePolicy):
@@ -58,6 +65,8 @@ class Run:
     acknowledged: list[tuple[str, int]] = []
     exhausted: set[str] = set()
     next_learner = itertools.count()
+    # Mean think time of a steady user, in seconds.
+    think = 0.0
 
 
 class Learner(User):
@@ -112,6 +121,10 @@ class Learner(User):
             gevent.sleep(0.05)
         elif scenario == "complete":
             self.complete()
+        elif scenario == "steady":
+            # Exponential think times: arrivals as independent learners make them.
+            gevent.sleep(random.expovariate(1 / Run.think))
+            self.complete(name="steady")
         elif scenario == "baseline":
             self.get("/accounts/ping/", scenario)
         elif scenario == "dashboard":
@@ -125,7 +138,7 @@ class Learner(User):
         ) as response:
             self.expect(response, scenario)
 
-    def complete(self) -> None:
+    def complete(self, name: str = "complete") -> None:
         step = next(self.todo, None)
         if step is None:
             Run.exhausted.add(self.account["username"])
@@ -135,7 +148,7 @@ class Learner(User):
         with self.session.post(
             f"/courses/{course}/{lesson}/complete/",
             headers={**self.headers, "HX-Request": "true", "X-CSRFToken": self.cookie("csrftoken")},
-            name="complete",
+            name=name,
             allow_redirects=False,
             catch_response=True,
         ) as response:
@@ -183,7 +196,7 @@ def measure(env: Environment, scenario: str, duration: float, processes: dict) -
     gevent.sleep(duration)
     elapsed = time.monotonic() - started
     cpu = {k: cpu_seconds(v) - cpu_before[k] for k, v in processes.items()}
-    entry = env.stats.get(scenario, "POST" if scenario == "complete" else "GET")
+    entry = env.stats.get(scenario, "POST" if scenario in ("complete", "steady") else "GET")
     Run.scenario = None
     return {
         "seconds": elapsed,
@@ -265,6 +278,12 @@ def main() -> None:
         baseline_slices += paired
         results.append({**combine(scenario, own), "baseline": combine("baseline", paired)})
     results.insert(0, combine("baseline", baseline_slices))
+    # users / think time is the rate aimed at; each request's own time lengthens a cycle
+    # a little, so the rate measured (and printed) comes out a little under it.
+    complete = next(r for r in results if r["scenario"] == "complete")
+    Run.think = args.users / (STEADY_SHARE * complete["rps"])
+    gevent.sleep(0.5)
+    steady = combine("steady", [measure(env, "steady", args.duration / 2, processes)])
     gevent.sleep(2)  # in-flight completions get their answer before the users stop
     runner.quit()
 
@@ -272,6 +291,7 @@ def main() -> None:
         json.dump(
             {
                 "scenarios": results,
+                "steady": steady,
                 "acknowledged": Run.acknowledged,
                 "exhausted": sorted(Run.exhausted),
             },

@@ -3,10 +3,11 @@
 1. creates its own database (dropped at the end), migrates it and fills it (dataset.py);
 2. starts `make serve` (gunicorn, DEBUG off, production settings) on 127.0.0.1 only;
 3. runs the load generator (load.py: locust, 16 users, a fixed time per scenario, in
-   slices that alternate with slices of the baseline);
+   slices that alternate with slices of the baseline; then completions with think time,
+   at half the rate they reached without, for their latency without a queue);
 4. stops the server, then checks that every completion the server acknowledged with a
    200 is in the database;
-5. counts SQL queries per request in a short in-process pass (Django's test client and
+5. counts SQL round trips per request in a short in-process pass (Django's test client and
    CaptureQueriesContext, same settings, same database), apart from the timed run;
 6. prints the table and the verdict on each target, and exits non-zero on a miss of zero
    errors or zero lost completions.
@@ -128,7 +129,7 @@ def bench(args) -> int:
     print_results(args, report, lost, queries)
     if args.json:
         Path(args.json).write_text(json.dumps({**report, "lost": lost, "queries": queries}))
-    errors = sum(s["failures"] for s in report["scenarios"])
+    errors = sum(s["failures"] for s in [*report["scenarios"], report["steady"]])
     return 1 if errors or lost else 0
 
 
@@ -209,10 +210,10 @@ def completions_lost(acknowledged: list[list]) -> int:
 
 
 def queries_per_request(learner) -> dict[str, float]:
-    """Mean SQL statements per request of each scenario, for a learner the load left alone.
+    """Mean SQL round trips per request of each scenario, for a learner the load left alone.
 
-    Counts statements, not round trips: a transaction (the completion) adds its BEGIN and
-    COMMIT, which the driver sends without Django logging them.
+    Statements sent together (`run_together`) count once; a transaction (the completion)
+    adds its BEGIN and COMMIT. The connection health check is not counted.
     """
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -277,7 +278,7 @@ def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> N
     )
     print(
         "| scenario | requests | req/s | x baseline | x baseline by CPU | p50 ms | p95 ms "
-        "| p99 ms | errors | SQL/request "
+        "| p99 ms | errors | SQL round trips/request "
         "| CPU ms/request: app / PostgreSQL / Redis / load generator |"
     )
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|")
@@ -289,17 +290,24 @@ def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> N
             f"| {s['p50']} | {s['p95']} | {s['p99']} | {s['failures']} | {queries[name]:g} "
             f"| {cpu['app']:.1f} / {cpu['db']:.1f} / {cpu['cache']:.1f} / {cpu['load']:.1f} |"
         )
+    steady = report["steady"]
+    print(
+        f"\ncomplete with think time, at {steady['rps']:.0f} req/s "
+        f"({steady['rps'] / scenarios['complete']['rps']:.2f}x its rate above): "
+        f"p50 / p95 / p99 {steady['p50']} / {steady['p95']} / {steady['p99']} ms, "
+        f"errors {steady['failures']}"
+    )
     print("\nreq/s of each slice (scenario, then the baseline slice before it):")
     for name, s in list(scenarios.items())[1:]:
         pairs = zip(s["rps_by_slice"], s["baseline"]["rps_by_slice"], strict=True)
         print(f"  {name}: " + ", ".join(f"{a:.0f} / {b:.0f}" for a, b in pairs))
-    for name, s in scenarios.items():
+    for name, s in [*scenarios.items(), ("steady", report["steady"])]:
         if s["errors"]:
             print(f"errors in {name}: {s['errors']}")
     print(f"\nacknowledged completions: {len(report['acknowledged'])}, lost: {lost}")
     if report["exhausted"]:
         print(f"learners who ran out of lessons: {len(report['exhausted'])}")
-    errors = sum(s["failures"] for s in scenarios.values())
+    errors = sum(s["failures"] for s in [*scenarios.values(), steady])
     checks = [
         ("zero errors", errors == 0),
         ("zero lost completions", lost == 0),
