@@ -77,10 +77,10 @@ def achievements_award_earned(
     "not unlocked yet" read cannot go stale; the unique constraint still has the last
     word (ON CONFLICT DO NOTHING) against a concurrent backfill. One query when nothing
     is unlocked and no streak achievement is pending, at most four (streak days, the
-    earned achievements, the insert), whatever the number of achievements. A revoked
-    award counts as held: rules never give it back. `reached` is the answer of
-    `achievements_reached_or_streak_statement`, if the caller sent it along with its own
-    writes (then one query fewer).
+    earned achievements, the insert), whatever the number of achievements; one fewer
+    when the caller passes `reached`, the answer of
+    `achievements_reached_or_streak_statement` it sent along with its own writes. A
+    revoked award counts as held: rules never give it back.
 
     `completed_at` is the moment of the completion that triggered the check. A new
     completion can only lengthen the run of days ending on its own day, so only the

@@ -14,8 +14,9 @@ seconds around it, not minutes before. Statistics are reset for every slice.
 - course:    GET /courses/<slug>/, round the 20 courses.
 
 Last, "complete" once more with think time, at about half the rate it reached without
-(STEADY_SHARE): its latency without the queue that 16 users with no think time build
-(at saturation, latency is 16 / throughput, whatever a request costs).
+(STEADY_SHARE): its latency at half load, without most of the queue that 16 users with
+no think time build (at saturation, latency is 16 / throughput, whatever a request
+costs).
 
 The server runs with its production settings, HTTPS-only cookies included: requests carry
 X-Forwarded-Proto: https as a TLS-terminating proxy would send it, and the cookie jar
@@ -63,7 +64,8 @@ class Run:
     signed_in = 0
     sign_in_failures: list[str] = []
     acknowledged: list[tuple[str, int]] = []
-    exhausted: set[str] = set()
+    # Learners who ran out of lessons, by scenario: their users stopped sending.
+    exhausted: dict[str, set[str]] = {}
     next_learner = itertools.count()
     # Mean think time of a steady user, in seconds.
     think = 0.0
@@ -141,7 +143,7 @@ class Learner(User):
     def complete(self, name: str = "complete") -> None:
         step = next(self.todo, None)
         if step is None:
-            Run.exhausted.add(self.account["username"])
+            Run.exhausted.setdefault(name, set()).add(self.account["username"])
             gevent.sleep(0.05)
             return
         course, lesson, lesson_id = step
@@ -281,7 +283,7 @@ def main() -> None:
     # users / think time is the rate aimed at; each request's own time lengthens a cycle
     # a little, so the rate measured (and printed) comes out a little under it.
     complete = next(r for r in results if r["scenario"] == "complete")
-    Run.think = args.users / (STEADY_SHARE * complete["rps"])
+    Run.think = args.users / (STEADY_SHARE * max(complete["rps"], 1))
     gevent.sleep(0.5)
     steady = combine("steady", [measure(env, "steady", args.duration / 2, processes)])
     gevent.sleep(2)  # in-flight completions get their answer before the users stop
@@ -293,7 +295,7 @@ def main() -> None:
                 "scenarios": results,
                 "steady": steady,
                 "acknowledged": Run.acknowledged,
-                "exhausted": sorted(Run.exhausted),
+                "exhausted": {name: sorted(users) for name, users in Run.exhausted.items()},
             },
             f,
         )

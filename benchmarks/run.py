@@ -4,7 +4,7 @@
 2. starts `make serve` (gunicorn, DEBUG off, production settings) on 127.0.0.1 only;
 3. runs the load generator (load.py: locust, 16 users, a fixed time per scenario, in
    slices that alternate with slices of the baseline; then completions with think time,
-   at half the rate they reached without, for their latency without a queue);
+   at about half the rate they reached without, for their latency at that load);
 4. stops the server, then checks that every completion the server acknowledged with a
    200 is in the database;
 5. counts SQL round trips per request in a short in-process pass (Django's test client and
@@ -305,8 +305,8 @@ def print_results(args, report: dict, lost: int, queries: dict[str, float]) -> N
         if s["errors"]:
             print(f"errors in {name}: {s['errors']}")
     print(f"\nacknowledged completions: {len(report['acknowledged'])}, lost: {lost}")
-    if report["exhausted"]:
-        print(f"learners who ran out of lessons: {len(report['exhausted'])}")
+    for name, usernames in report["exhausted"].items():
+        print(f"learners who ran out of lessons in {name}: {len(usernames)}")
     errors = sum(s["failures"] for s in [*scenarios.values(), steady])
     checks = [
         ("zero errors", errors == 0),

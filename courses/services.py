@@ -155,8 +155,9 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
     if judge:
         # Last, so that it sees the writes before it.
         writes.append(achievements_reached_or_streak_statement(user=user))
-        learner_changed(user_ids=[user.pk])
     answers = run_together(*writes) if writes else []
+    if judge:
+        learner_changed(user_ids=[user.pk])
     unlocked = (
         achievements_award_earned(
             user=user, lesson=lesson, completed_at=completed_at, reached=answers[-1]
@@ -204,6 +205,7 @@ def _progress_write(
     current_id = current.id if current else None
     row = state.row
     if row is None:
+        # Not read back: nothing later in this transaction needs the new row's id.
         state.row = UserProgress(
             user_id=user.pk,
             course=state.course,

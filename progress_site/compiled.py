@@ -41,6 +41,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.models.sql.compiler import SQLCompiler
+from psycopg import ClientCursor
 
 
 @dataclass(frozen=True, eq=False)
@@ -307,11 +308,13 @@ def run_together(*statements: Statement) -> list:
     last holder committed. An error stops the rest. Elsewhere they run one by one.
 
     Send writes together inside a transaction only: outside one, PostgreSQL commits the
-    whole string at once, where SQLite commits each statement.
+    whole string at once, where SQLite commits each statement. Several statements in one
+    string need client-side binding, Django's default with psycopg; with
+    `server_side_binding` they are sent one by one.
     """
     results = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
+        if len(statements) > 1 and isinstance(cursor.cursor, ClientCursor):
             cursor.execute(
                 ";\n".join(s.sql for s in statements), [p for s in statements for p in s.params]
             )

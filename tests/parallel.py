@@ -36,11 +36,15 @@ def in_parallel(*calls: Callable[[], object]) -> list[object]:
 
 
 def wait_until_a_lock_is_awaited() -> None:
-    """Return once some transaction waits for a lock (another thread's, say), or fail."""
-    for _ in range(100):
+    """Return once another transaction waits for a lock this thread's holds, or fail."""
+    for _ in range(300):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_locks WHERE NOT granted")
+            # pg_locks is read live (pg_stat_activity would be a snapshot per transaction).
+            cursor.execute(
+                "SELECT 1 FROM pg_locks WHERE NOT granted"
+                " AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            )
             if cursor.fetchall():
                 return
         time.sleep(0.05)
-    raise AssertionError("nothing ever waited for the lock")
+    raise AssertionError("nothing ever waited for this thread's lock")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, CharField, DateTimeField, IntegerField
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
@@ -262,21 +262,21 @@ def test_a_statement_without_arguments(history):
 def test_a_literal_percent_in_the_sql_survives(history):
     """SQL the ORM writes with "%%" for a percent sign (raw fragments, LIKE patterns
     against columns) reads the same compiled and prepared."""
-
-    def labelled(*, course_id):
-        return (
-            Lesson.objects.filter(course_id=course_id)
-            .annotate(label=RawSQL("'100%%'", ()))
-            .order_by("pk")
-            .values_list("pk", "label")
-        )
-
     course = Lesson.objects.first().course
-    query = compiled(course_id=BigIntegerField())(labelled)
+    query = compiled(course_id=BigIntegerField())(_labelled)
 
-    expected = list(labelled(course_id=course.pk))
+    expected = list(_labelled(course_id=course.pk))
     assert expected and all(label == "100%" for _, label in expected)
     assert query.rows(course_id=course.pk) == expected
+
+
+def _labelled(*, course_id):
+    return (
+        Lesson.objects.filter(course_id=course_id)
+        .annotate(label=RawSQL("'100%%'", ()))
+        .order_by("pk")
+        .values_list("pk", "label")
+    )
 
 
 def _locked(*, user_id):
@@ -303,6 +303,9 @@ def test_statements_run_together_answer_as_each_alone_in_one_round_trip(history,
     first, second = history
     since = START + timedelta(days=2)
     expected = list(completions_of(user_id=first.pk, since=since))
+
+    labels = compiled(course_id=BigIntegerField())(_labelled)
+    course_id = Lesson.objects.first().course_id
     prepare_every_statement()
 
     with CaptureQueriesContext(connection) as captured:
@@ -311,10 +314,34 @@ def test_statements_run_together_answer_as_each_alone_in_one_round_trip(history,
             moved.statement(user_id=second.pk, completed_at=START).then(lambda r: r.rowcount),
             # In order: this read sees the update before it.
             reads.statement(user_id=second.pk, since=since).then(lambda r: r.rows),
+            labels.statement(course_id=course_id).then(lambda r: r.rows),
         )
 
-    assert answers == [expected, 4, []]
-    assert len(captured) == (1 if connection.vendor == "postgresql" else 3)
+    assert answers == [expected, 4, [], list(_labelled(course_id=course_id))]
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_that_fails_among_others_stores_nothing(history):
+    """Inside a transaction, a failing statement undoes the whole batch (the completion's
+    writes travel together); the connection serves the next request as usual."""
+    insert = compiled(user_id=IntegerField(), lesson_id=BigIntegerField())(
+        lambda *, user_id, lesson_id: Insert(
+            LessonCompletion(user_id=user_id, lesson_id=lesson_id, completed_at=START)
+        )
+    )
+    learner = UserFactory()
+    first, second = Lesson.objects.order_by("position")[:2]
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_together(
+            insert.statement(user_id=learner.pk, lesson_id=first.pk),
+            insert.statement(user_id=learner.pk, lesson_id=second.pk),
+            insert.statement(user_id=learner.pk, lesson_id=first.pk),  # the same row again
+        )
+
+    assert not LessonCompletion.objects.filter(user=learner).exists()
+    assert insert.execute(user_id=learner.pk, lesson_id=second.pk) == 1
 
 
 @pytest.mark.postgres_only
