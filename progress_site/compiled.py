@@ -24,7 +24,7 @@ app servers after such a migration, as a deployment does.
 
 The statement is still written with the ORM, so it follows the models; the build function
 must depend on its arguments alone (nothing read from settings, the clock or the
-database), since it runs only once.
+database), since it runs only once, where it is decorated.
 """
 
 import itertools
@@ -38,7 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models import FETCH_ONE, Expression, Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.models.sql.compiler import SQLCompiler
 from psycopg import ClientCursor
@@ -108,8 +108,6 @@ class _Reader:
 
     @classmethod
     def of(cls, compiler: SQLCompiler) -> "_Reader":
-        if compiler.klass_info.get("related_klass_infos"):
-            raise ValueError("compiled querysets read one model: no select_related()")
         columns = [column for column, _, _ in compiler.select]
         fields = compiler.klass_info["select_fields"]
         model_columns = slice(fields[0], fields[-1] + 1)
@@ -158,8 +156,12 @@ class CompiledQuery[M: Model]:
     def __init__(
         self, build: Callable[..., QuerySet[M] | Insert | Update], fields: dict[str, Field]
     ) -> None:
-        self._build = build
+        # Built here, once; each database it runs on compiles it on first use.
+        self._built = build(
+            **{name: _Placeholder(_Argument(name, field)) for name, field in fields.items()}
+        )
         self._fields = fields
+        self._refuse_what_the_reader_cannot_do()
         self._readers: dict[str, _Reader] = {}
         self._sql: dict[str, tuple[str, tuple] | _Prepared] = {}
         # Unique in the process, and says in PostgreSQL's logs which query this is.
@@ -167,10 +169,22 @@ class CompiledQuery[M: Model]:
         self._name = f"{words}_{next(_names)}"
         _every_query.add(self)
 
+    def _refuse_what_the_reader_cannot_do(self) -> None:
+        """At decoration, not at first use: `_Reader` makes instances as ModelIterable
+        does for one model in the default fetch mode, and nothing more."""
+        statement = self._built
+        if isinstance(statement, QuerySet) and (
+            statement.query.select_related
+            or statement._prefetch_related_lookups
+            or statement._fetch_mode is not FETCH_ONE
+        ):
+            raise ValueError(
+                "compiled querysets read one model: no select_related(), prefetch_related()"
+                " or fetch_mode()"
+            )
+
     def _compile(self) -> tuple[str, tuple] | _Prepared:
-        statement = self._build(
-            **{name: _Placeholder(_Argument(name, field)) for name, field in self._fields.items()}
-        )
+        statement = self._built
         # A lock (select_for_update) compiles only inside an atomic block, as it will run;
         # nothing else enters one (on SQLite that would take the write lock).
         locks = isinstance(statement, QuerySet) and statement.query.select_for_update

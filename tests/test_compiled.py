@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, CharField, DateTimeField, IntegerField
+from django.db.models import FETCH_PEERS, BigIntegerField, CharField, DateTimeField, IntegerField
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
@@ -388,3 +388,21 @@ def test_compiling_a_read_starts_no_transaction(history):
         query.rows(user_id=history[0].pk)
 
     assert not [q for q in captured.captured_queries if q["sql"].startswith("BEGIN")]
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        lambda completions: completions.select_related("lesson"),
+        lambda completions: completions.prefetch_related("lesson"),
+        lambda completions: completions.fetch_mode(FETCH_PEERS),
+    ],
+    ids=["select_related", "prefetch_related", "fetch_mode"],
+)
+def test_what_compiled_rows_cannot_become_is_refused_when_declared(more):
+    """Compiled rows become instances of one model, as the default fetch mode makes them:
+    a queryset asking for more fails where it is written, not on its first request."""
+    with pytest.raises(ValueError, match="read one model"):
+        compiled(user_id=IntegerField())(
+            lambda *, user_id: more(LessonCompletion.objects.filter(user_id=user_id))
+        )
