@@ -271,10 +271,6 @@ class CompiledQuery[M: Model]:
     def objects(self, **arguments: Any) -> list[M]:
         return self.instances(self.rows(**arguments))
 
-    def execute(self, **arguments: Any) -> int:
-        """Run an `Insert` or `Update`; the number of rows it wrote."""
-        return self.statement(**arguments).run().rowcount
-
     def rows(self, **arguments: Any) -> list[tuple]:
         """The rows as the database driver returns them, unconverted: for ids, text and
         numbers (SQLite answers 0 or 1 for a boolean, text for a moment)."""

@@ -186,12 +186,7 @@ def learner_changed(*, user_ids: Iterable[int]) -> None:
 
     def replace() -> None:
         try:
-            # A completion's case: one SET with its expiry, where set_many sends MULTI, MSET,
-            # EXPIRE and EXEC.
-            if len(keys) == 1:
-                cache.set(keys[0], _new_token(), timeout=TOKEN_TIMEOUT)
-            else:
-                cache.set_many({key: _new_token() for key in keys}, timeout=TOKEN_TIMEOUT)
+            cache.set_many({key: _new_token() for key in keys}, timeout=TOKEN_TIMEOUT)
         except CACHE_ERRORS:
             logger.error("Cache unavailable: learners' pages may be stale", exc_info=True)
 

@@ -191,7 +191,8 @@ def test_an_insert_writes_each_call_s_values_not_the_first_call_s(history):
     moments = [START + timedelta(days=3 * n, hours=n) for n in range(len(lessons))]
 
     for lesson, moment in zip(lessons, moments, strict=True):
-        assert query.execute(user_id=learner.pk, lesson_id=lesson.pk, completed_at=moment) == 1
+        insert = query.statement(user_id=learner.pk, lesson_id=lesson.pk, completed_at=moment)
+        assert insert.run().rowcount == 1
 
     written = LessonCompletion.objects.filter(user=learner).order_by("completed_at")
     assert [(c.lesson_id, c.completed_at) for c in written] == [
@@ -210,8 +211,8 @@ def test_an_update_changes_the_rows_queryset_update_would(history):
     for user in history:
         UserProgress.objects.create(user=user, course=course)
 
-    assert query.execute(user_id=first.pk, completed_at=START) == 1
-    assert query.execute(user_id=UserFactory().pk, completed_at=START) == 0
+    assert query.statement(user_id=first.pk, completed_at=START).run().rowcount == 1
+    assert query.statement(user_id=UserFactory().pk, completed_at=START).run().rowcount == 0
 
     assert UserProgress.objects.get(user=first).completed_at == START
     assert UserProgress.objects.get(user=second).completed_at is None
@@ -341,7 +342,7 @@ def test_a_statement_that_fails_among_others_stores_nothing(history):
         )
 
     assert not LessonCompletion.objects.filter(user=learner).exists()
-    assert insert.execute(user_id=learner.pk, lesson_id=second.pk) == 1
+    assert insert.statement(user_id=learner.pk, lesson_id=second.pk).run().rowcount == 1
 
 
 @pytest.mark.postgres_only
