@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from achievements.models import (
     RULES_WITH_COURSE,
     RULES_WITH_THRESHOLD,
+    STREAK_DAYS_MAX,
     Achievement,
     Rule,
     Trigger,
@@ -63,6 +64,8 @@ class AchievementAdminForm(forms.ModelForm):
             threshold = cleaned.get("threshold")
             if threshold is None or threshold < 1:
                 self.add_error("threshold", "Enter a count of at least 1 for this rule.")
+            elif rule == Rule.STREAK_DAYS and threshold > STREAK_DAYS_MAX:
+                self.add_error("threshold", f"A streak can be at most {STREAK_DAYS_MAX} days.")
         else:
             cleaned["threshold"] = None
         if rule in RULES_WITH_COURSE:

@@ -10,6 +10,7 @@ and the rules never award it to that learner again); only a manual award can.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -32,6 +33,10 @@ RULES_WITH_THRESHOLD = [
     Rule.STREAK_DAYS,
 ]
 RULES_WITH_COURSE = [Rule.COURSE_LESSONS_COMPLETED, Rule.COURSE_COMPLETED]
+# The largest count a rule may ask for: far beyond any real course catalogue or school
+# year, and small enough that every date computed from it stays in range.
+THRESHOLD_MAX = 100_000
+STREAK_DAYS_MAX = 3_660  # ten years of days in a row
 
 
 class Achievement(models.Model):
@@ -42,6 +47,7 @@ class Achievement(models.Model):
     threshold = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MaxValueValidator(THRESHOLD_MAX)],
         help_text="How many lessons, courses or consecutive days the rule asks for.",
     )
     course = models.ForeignKey(

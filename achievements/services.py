@@ -12,7 +12,14 @@ from django.db.models import Exists, Expression, IntegerField, QuerySet
 from django.utils import timezone
 
 from achievements import tasks
-from achievements.models import Achievement, LearnerProfile, Rule, Trigger, UserAchievement
+from achievements.models import (
+    STREAK_DAYS_MAX,
+    Achievement,
+    LearnerProfile,
+    Rule,
+    Trigger,
+    UserAchievement,
+)
 from achievements.rules import rule_snapshot
 from achievements.selectors import (
     Reached,
@@ -97,7 +104,10 @@ def achievements_award_earned(
     if streaks:
         since = None
         if completed_at is not None:
-            since = completed_at - timedelta(days=max(streaks) + STREAK_WINDOW_MARGIN_DAYS)
+            # Bounded: a threshold stored past the form's bound (the shell, older data)
+            # cannot push the window out of the calendar; such a streak is never met.
+            days = min(max(streaks), STREAK_DAYS_MAX) + STREAK_WINDOW_MARGIN_DAYS
+            since = completed_at - timedelta(days=days)
         longest = learner_longest_streak(user=user, since=since)
     earned_ids = [
         pk for pk, rule, threshold in found if rule != Rule.STREAK_DAYS or longest >= threshold

@@ -279,3 +279,20 @@ def test_admin_pages_render(admin_client, url, course):
     UserAchievementFactory()
     response = admin_client.get(reverse(url))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("rule", "threshold", "message"),
+    [
+        (Rule.STREAK_DAYS, "3661", "at most 3660"),
+        (Rule.STREAK_DAYS, "1000000", "at most 3660"),
+        (Rule.LESSONS_COMPLETED, "100001", "less than or equal to 100000"),
+        (Rule.COURSES_COMPLETED, "2147483647", "less than or equal to 100000"),
+    ],
+)
+def test_rule_counts_have_an_upper_bound(admin_client, rule, threshold, message):
+    response = admin_client.post(ADD_URL, _data(rule=rule, threshold=threshold))
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors["threshold"])
+    assert not Achievement.objects.exists()

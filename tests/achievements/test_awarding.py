@@ -148,3 +148,17 @@ def test_the_streak_counts_when_the_completion_happens(learner, lessons):
     complete_at(user=learner, lesson=lessons[0], at=datetime(2026, 1, 1, 9, tzinfo=UTC))
     result = complete_at(user=learner, lesson=lessons[1], at=datetime(2026, 1, 2, 9, tzinfo=UTC))
     assert result.achievements_unlocked == (achievement,)
+
+
+@pytest.mark.parametrize("days", [739_000, 740_000, 1_000_000, 2_147_483_647])
+def test_an_out_of_range_streak_stored_outside_the_form_never_breaks_a_completion(
+    learner, lessons, days
+):
+    """A value the database holds (saved by the shell, or before the bound) cannot fail a
+    completion: that rule is judged as never met, the others as usual."""
+    AchievementFactory(rule=Rule.STREAK_DAYS, threshold=days)
+    first_steps = AchievementFactory(rule=Rule.LESSONS_COMPLETED, threshold=1)
+
+    result = lesson_complete(user=learner, lesson=lessons[0])
+
+    assert result.achievements_unlocked == (first_steps,)
