@@ -35,6 +35,18 @@ def in_parallel(*calls: Callable[[], object]) -> list[object]:
     return results
 
 
+def a_lock_is_awaited() -> bool:
+    """Whether any transaction of this database waits for a lock another one holds."""
+    with connection.cursor() as cursor:
+        # A row lock is awaited as its holder's transaction id, a lock of no database:
+        # the waiting session says which database it is in.
+        cursor.execute(
+            "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE NOT l.granted AND a.datname = current_database()"
+        )
+        return bool(cursor.fetchall())
+
+
 def wait_until_a_lock_is_awaited() -> None:
     """Return once another transaction waits for a lock this thread's holds, or fail."""
     for _ in range(300):

@@ -262,3 +262,36 @@ def test_a_new_learner_given_a_deleted_learners_id_does_not_see_their_pages(
     client.force_login(newcomer)
     assert progress_now(client.get(DASHBOARD).text) == []
     assert "newcomer" in client.get(DASHBOARD).text
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_page_read_while_a_content_edit_commits_is_not_cached_stale(client, learner, course):
+    """An admin renames the course and adds a lesson; a learner's page is read and cached
+    after the edit was made but before it committed. After the commit, pages show it."""
+    client.force_login(learner)
+    written, go_on = threading.Event(), threading.Event()
+
+    def edit_and_wait() -> None:
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                course.title = "Testing, Revised"
+                course.save()
+                Lesson.objects.create(course=course, title="A new lesson", slug="new", position=5)
+                written.set()
+                go_on.wait(timeout=10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=edit_and_wait)
+    writer.start()
+    assert written.wait(timeout=10)
+    assert "Intro to Testing" in client.get(DASHBOARD).text, "not committed yet"
+    assert "A new lesson" not in client.get(course_url(course)).text
+    go_on.set()
+    writer.join(timeout=10)
+
+    assert "Testing, Revised" in client.get(DASHBOARD).text
+    assert "A new lesson" in client.get(course_url(course)).text

@@ -92,8 +92,14 @@ class TestSignInThrottling:
 
         assert sign_in(client, "ada", PASSWORD).status_code == 302
 
-    def test_cool_off_is_fifteen_minutes_by_default(self):
-        assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
+    def test_the_lock_holds_for_fifteen_minutes_by_default(self, client, ada):
+        for _ in range(LIMIT):
+            sign_in(client, "ada", "wrong")
+
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
+        assert sign_in(client, "ada", PASSWORD).status_code == 429
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
+        assert sign_in(client, "ada", PASSWORD).status_code == 302
 
     def test_sign_in_without_a_request_is_not_throttled(self, client, ada):
         """The test client's login() and server-side code have no client to count."""

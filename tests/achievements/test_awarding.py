@@ -12,8 +12,9 @@ from achievements.services import (
     achievement_backfill,
     achievements_award_earned,
 )
-from courses.services import lesson_complete
-from tests.factories import AchievementFactory, CourseFactory, UserFactory
+from courses.models import UserProgress
+from courses.services import course_completion_refresh, lesson_complete
+from tests.factories import AchievementFactory, CourseFactory, LessonFactory, UserFactory
 
 
 def _one_of_each_rule(course, n: int) -> None:
@@ -139,6 +140,13 @@ def test_courses_completed_counts_courses_finished_and_stays_after_new_lessons(l
     result = lesson_complete(user=learner, lesson=course.lessons.get())
     assert result.course_completed
     assert result.achievements_unlocked == (achievement,)
+
+    LessonFactory(course=course, position=2)
+    course_completion_refresh(course=course)
+
+    assert UserProgress.objects.get(user=learner, course=course).completed_at is None
+    award = UserAchievement.objects.get(user=learner, achievement=achievement)
+    assert award.revoked_at is None
 
 
 def test_the_streak_counts_when_the_completion_happens(learner, lessons):

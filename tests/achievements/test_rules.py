@@ -78,14 +78,16 @@ def test_progress_reports_current_over_target_for_each_rule_type(two_courses, le
     for i, lesson in enumerate([a[0], a[1], a[2], b[0]]):
         complete_at(user=learner, lesson=lesson, at=day(i if i < 2 else i + 1))
     stats = learner_stats_get(user=learner)
+    b_title = two_courses[1].title
     expected = {
-        Rule.LESSONS_COMPLETED: (4, 10, "lessons"),
-        Rule.COURSE_LESSONS_COMPLETED: (1, 3, "lessons"),  # course b
-        Rule.COURSES_COMPLETED: (1, 2, "courses"),
-        Rule.COURSE_COMPLETED: (0, 1, "course"),  # course b
-        Rule.STREAK_DAYS: (2, 5, "days in a row"),  # days 0, 1, then 3, 4
+        Rule.LESSONS_COMPLETED: (4, 10, "lessons", "10 lessons completed in total"),
+        Rule.COURSE_LESSONS_COMPLETED: (1, 3, "lessons", f"3 lessons completed in “{b_title}”"),
+        Rule.COURSES_COMPLETED: (1, 2, "courses", "2 courses completed"),
+        Rule.COURSE_COMPLETED: (0, 1, "course", f"“{b_title}” completed"),
+        # days 0, 1, then 3, 4
+        Rule.STREAK_DAYS: (2, 5, "days in a row", "Lessons completed on 5 consecutive days"),
     }
-    for rule, (current, target, unit) in expected.items():
+    for rule, (current, target, unit, description) in expected.items():
         achievement = AchievementFactory.build(
             rule=rule,
             threshold=None if rule == Rule.COURSE_COMPLETED else target,
@@ -96,7 +98,7 @@ def test_progress_reports_current_over_target_for_each_rule_type(two_courses, le
         progress = rule_progress(achievement, stats)
         assert (progress.current, progress.target, progress.unit) == (current, target, unit)
         assert not progress.reached
-        assert rule_describe(achievement)
+        assert rule_describe(achievement) == description
 
 
 def test_undoing_a_lesson_never_revokes_an_achievement(two_courses, learner):

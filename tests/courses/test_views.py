@@ -244,3 +244,16 @@ def test_learners_never_see_each_others_progress(client, learner, lessons):
 
     assert progressbar_values(html) == [0]
     assert 'alt="Completed"' not in html
+
+
+def test_a_repeated_completion_keeps_the_learners_place(learner_client, course, lessons):
+    """A stale tab or a double submit completing lesson 1 again must not send "Continue"
+    back: the learner went on from lesson 3 to lesson 4."""
+    for lesson in (lessons[0], lessons[2], lessons[0]):
+        learner_client.post(complete_url(lesson), **HTMX)
+
+    course_page = learner_client.get(course.get_absolute_url()).text
+    assert f"Continue: {lessons[3].title}" in course_page
+    dashboard = learner_client.get(reverse("dashboard")).text
+    assert f'href="{lessons[3].get_absolute_url()}">Continue' in dashboard
+    assert UserProgress.objects.get().current_lesson == lessons[3]
