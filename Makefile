@@ -15,6 +15,9 @@ BENCH_STAMP := $(VENV)/.installed-bench
 # PostgreSQL. Raise to about 2 x cores + 1 on a bigger machine.
 WORKERS ?= 3
 BIND ?= 127.0.0.1:$(PORT)
+# Names the code in cache keys, so a deployment never serves pages the previous one
+# rendered (settings.RELEASE).
+RELEASE ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 .PHONY: run test lint format migrate serve bench clean
 
@@ -39,7 +42,7 @@ run: migrate
 serve: $(STAMP)
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
-	DEBUG=0 $(BIN)/gunicorn progress_site.wsgi --bind $(BIND) --workers $(WORKERS) \
+	DEBUG=0 RELEASE=$(RELEASE) $(BIN)/gunicorn progress_site.wsgi --bind $(BIND) --workers $(WORKERS) \
 		--error-logfile - --graceful-timeout 20 --no-control-socket
 
 $(BENCH_STAMP): $(STAMP)

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from achievements.forms import AchievementAdminForm, ManualAwardForm, RevokeForm
-from achievements.models import Achievement, LearnerProfile, UserAchievement
+from achievements.models import Achievement, UserAchievement
 from achievements.rules import rule_describe
 from achievements.selectors import achievement_award_pending_user_ids
 from achievements.services import (
@@ -178,10 +178,3 @@ class UserAchievementAdmin(LearnerRowsAdmin):
         return TemplateResponse(
             request, "admin/achievements/userachievement/revoke_confirmation.html", context
         )
-
-
-@admin.register(LearnerProfile)
-class LearnerProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "time_zone"]
-    search_fields = ["user__username", "time_zone"]
-    raw_id_fields = ["user"]

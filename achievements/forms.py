@@ -13,7 +13,6 @@ from achievements.models import (
     UserAchievement,
 )
 from achievements.selectors import achievement_award_pending_user_ids, achievement_held
-from achievements.time_zones import time_zone_choices
 from achievements.widgets import IconRadioSelect
 
 # Saving an active achievement with a change to any of these may award learners.
@@ -136,12 +135,4 @@ class RevokeForm(forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Recorded with your name and the time, and shown in the award's history.",
-    )
-
-
-class LearnerProfileForm(forms.Form):
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices,
-        help_text="Streaks count the calendar days, in this time zone, on which you "
-        "completed at least one lesson.",
     )

@@ -1,4 +1,4 @@
-"""Achievements admins define, the ones learners unlock, and learners' time zones.
+"""Achievements admins define, and the ones learners unlock.
 
 A rule is stored as plain columns (rule type, threshold, course) rather than free JSON,
 so the database itself refuses an incomplete rule; `achievements.rules` gives each rule
@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models import Q
 
 from achievements.icons import Icon
-from achievements.time_zones import validate_time_zone
 
 
 class Rule(models.TextChoices):
@@ -166,22 +165,3 @@ class UserAchievement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.achievement}"
-
-
-class LearnerProfile(models.Model):
-    """Per-learner settings the achievements need: the time zone streak days are counted in.
-
-    Optional: a learner without one is counted in settings.TIME_ZONE.
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_profile"
-    )
-    time_zone = models.CharField(
-        max_length=64,
-        validators=[validate_time_zone],
-        help_text="Streaks count calendar days in this time zone.",
-    )
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.time_zone})"

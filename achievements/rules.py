@@ -2,11 +2,11 @@
 
 - `rule_progress` judges one learner from `LearnerStats` (fetched once per check, in a
   fixed number of queries, whatever the number of achievements), and reports
-  "current / target" for display;
-- `rule_current` is the same count as an SQL expression over achievement rows, for one
-  learner: the live check lets the database judge every candidate in the one query that
-  finds them (streaks excepted: their days depend on the learner's time zone, so Python
-  counts them, with `achievements.streaks`);
+  "current / target" for display and for a full re-judging (a time zone change);
+- `rules_met_after_completion` is what a completion can have changed, as a filter on
+  achievement rows built from the counts the completion knows: the live check finds
+  every candidate in one query (streaks excepted: their days depend on the learner's
+  time zone, so Python counts them, with `achievements.streaks`);
 - `rule_qualifying_user_ids` finds every qualifying learner in bulk, for backfill, in a
   fixed number of queries whatever the number of learners.
 
@@ -20,22 +20,12 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    Expression,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    When,
-)
+from django.db.models import Count, Q, QuerySet, Subquery
 
-from achievements.models import Achievement, LearnerProfile, Rule
+from accounts.models import LearnerProfile
+from accounts.time_zones import time_zone_get
+from achievements.models import Achievement, Rule
 from achievements.streaks import local_days, longest_streak
-from achievements.time_zones import time_zone_get
 from courses.models import LessonCompletion, UserProgress
 
 # Rows fetched per round trip while streaming completions for a streak backfill.
@@ -87,35 +77,39 @@ def rule_progress(achievement: Achievement, stats: LearnerStats) -> RuleProgress
     raise ValueError(f"Unknown rule {achievement.rule!r}")
 
 
-def rule_current(*, user_id: int | Expression) -> Case:
-    """`rule_progress(...).current` for each achievement row, as SQL; NULL for streaks.
+def rules_met_after_completion(
+    *, user_id: int, course_id: int, course_lessons_done: int, course_complete: bool
+) -> Q:
+    """The achievements a learner meets right after a completion in one course, as a
+    filter on achievement rows; streak achievements all pass, for Python to judge.
 
-    Counts that do not depend on the row are uncorrelated subqueries (PostgreSQL runs
-    each once per query); a learner with no rows at all gets NULL, which no threshold
-    meets, as 0 would not.
+    A completion changes the learner's lesson total, their count in this course, whether
+    this course is complete and so how many are: those are judged here. Rules about
+    other courses cannot have changed; one met before its achievement existed is the
+    backfill's, as the admin's save schedules it. Two counts are subqueries (plain
+    aggregates over the learner's rows, each once per query); the rest are the numbers
+    the completion already holds, so the filter is cheap to build and to run.
     """
-    completions = LessonCompletion.objects.filter(user_id=user_id).order_by()
-    finished = UserProgress.objects.filter(user_id=user_id, completed_at__isnull=False).order_by()
-    return Case(
-        When(rule=Rule.LESSONS_COMPLETED, then=_count(completions)),
-        When(
+    lessons = LessonCompletion.objects.filter(user_id=user_id)
+    courses = UserProgress.objects.filter(user_id=user_id, completed_at__isnull=False)
+    met = (
+        Q(rule=Rule.STREAK_DAYS)
+        | Q(rule=Rule.LESSONS_COMPLETED, threshold__lte=_count(lessons))
+        | Q(rule=Rule.COURSES_COMPLETED, threshold__lte=_count(courses))
+        | Q(
             rule=Rule.COURSE_LESSONS_COMPLETED,
-            then=_count(completions.filter(lesson__course_id=OuterRef("course_id"))),
-        ),
-        When(rule=Rule.COURSES_COMPLETED, then=_count(finished)),
-        When(
-            Q(rule=Rule.COURSE_COMPLETED)
-            & Exists(finished.filter(course_id=OuterRef("course_id"))),
-            then=1,
-        ),
-        When(rule=Rule.COURSE_COMPLETED, then=0),
-        default=None,
-        output_field=IntegerField(),
+            course_id=course_id,
+            threshold__lte=course_lessons_done,
+        )
     )
+    if course_complete:
+        met |= Q(rule=Rule.COURSE_COMPLETED, course_id=course_id)
+    return met
 
 
 def _count(rows: QuerySet) -> Subquery:
-    return Subquery(rows.values("user_id").annotate(n=Count("id")).values("n"))
+    """How many rows, as a subquery (NULL for none, which no threshold meets)."""
+    return Subquery(rows.order_by().values("user_id").annotate(n=Count("pk")).values("n"))
 
 
 def rule_qualifying_user_ids(achievement: Achievement) -> set[int]:
@@ -177,7 +171,7 @@ def _users_with_streak(threshold: int) -> set[int]:
     Learners with fewer completions than the threshold cannot qualify and are skipped
     in SQL.
     """
-    zones = dict(LearnerProfile.objects.values_list("user_id", "time_zone"))
+    zones = dict(LearnerProfile.objects.exclude(time_zone="").values_list("user_id", "time_zone"))
     rows = (
         LessonCompletion.objects.filter(
             user_id__in=_users_with_at_least(LessonCompletion.objects.all(), threshold)

@@ -2,41 +2,25 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import DateTimeField, Expression, IntegerField, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet, Subquery
 
-from achievements.models import Achievement, LearnerProfile, Rule, UserAchievement
-from achievements.rules import (
-    LearnerStats,
-    RuleProgress,
-    rule_current,
-    rule_progress,
-    rule_qualifying_user_ids,
-)
+from accounts.models import LearnerProfile
+from accounts.time_zones import time_zone_get
+from achievements.models import Achievement, UserAchievement
+from achievements.rules import LearnerStats, RuleProgress, rule_progress, rule_qualifying_user_ids
 from achievements.streaks import local_days, longest_streak
-from achievements.time_zones import time_zone_get
 from courses.models import LessonCompletion, UserProgress
-from progress_site.compiled import Statement, compiled
-
-# Before any completion: "since" for a streak over the whole history.
-_EVER = datetime.min.replace(tzinfo=UTC)
 
 
-def learner_time_zone_name(*, user: AbstractBaseUser) -> str:
-    """The learner's chosen time zone, or the site's when they never chose one."""
-    chosen = LearnerProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
-    return chosen or settings.TIME_ZONE
+def _time_zone_column(*, user: AbstractBaseUser) -> Subquery:
+    """The learner's time zone as a column of another query: one round trip less.
 
-
-def _time_zone_column(*, user: AbstractBaseUser | Expression) -> Subquery:
-    """The learner's chosen time zone as a column of another query: one round trip less.
-
-    NULL when they never chose one. Read in the same statement as the completions it
-    applies to, so the two are always of the same moment.
+    Empty or NULL when they never chose one. Read in the same statement as the
+    completions it applies to, so the two are always of the same moment.
     """
     return Subquery(LearnerProfile.objects.filter(user=user).values("time_zone")[:1])
 
@@ -49,9 +33,9 @@ def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
     site's.
     """
     rows = list(
-        LessonCompletion.objects.filter(user=user).values_list(
-            "lesson__course_id", "completed_at", _time_zone_column(user=user)
-        )
+        LessonCompletion.objects.filter(user=user)
+        .order_by()
+        .values_list("lesson__course_id", "completed_at", _time_zone_column(user=user))
     )
     completed = frozenset(
         UserProgress.objects.filter(user=user, completed_at__isnull=False)
@@ -66,53 +50,21 @@ def learner_stats_get(*, user: AbstractBaseUser) -> LearnerStats:
     )
 
 
-@compiled(user_id=IntegerField(), since=DateTimeField())
-def _completions_since(*, user_id: Expression, since: Expression) -> QuerySet[LessonCompletion]:
-    return (
-        LessonCompletion.objects.filter(user_id=user_id, completed_at__gte=since)
-        .order_by()
-        .only("completed_at")
-        .annotate(time_zone=_time_zone_column(user=user_id))
-    )
-
-
-def learner_longest_streak(*, user: AbstractBaseUser, since: datetime | None = None) -> int:
-    """The longest streak among the learner's completions since `since` (all: None).
+def learner_longest_streak(*, user: AbstractBaseUser, since: datetime) -> int:
+    """The longest streak among the learner's completions since `since`.
 
     One query: the moments, with the time zone alongside. A window can only shorten a
     run, never lengthen one, so a streak found in it is a real one.
     """
-    completions = _completions_since.objects(user_id=user.pk, since=since or _EVER)
-    if not completions:
-        return 0
-    zone = time_zone_get(completions[0].time_zone or settings.TIME_ZONE)
-    return longest_streak(local_days((c.completed_at for c in completions), zone))
-
-
-@compiled(user_id=IntegerField())
-def _reached_or_streak(*, user_id: Expression) -> QuerySet[Achievement]:
-    # Compiled once: the ORM spends about 4 ms of CPU building this, 0.15 ms running it.
-    return (
-        Achievement.objects.filter(is_active=True)
-        .exclude(unlocks__user_id=user_id)
-        .alias(current=rule_current(user_id=user_id))
-        .filter(Q(rule=Rule.STREAK_DAYS) | Q(current__gte=Coalesce("threshold", 1)))
-        .values_list("id", "rule", "threshold")
+    rows = list(
+        LessonCompletion.objects.filter(user=user, completed_at__gte=since)
+        .order_by()
+        .values_list("completed_at", _time_zone_column(user=user))
     )
-
-
-type Reached = list[tuple[int, str, int | None]]
-
-
-def achievements_reached_or_streak_statement(*, user: AbstractBaseUser) -> Statement[Reached]:
-    """(id, rule, threshold) of the active achievements the learner does not hold and now
-    meets, in name order: one statement, compiled once.
-
-    The database judges every rule but streaks (`rules.rule_current`); streak
-    achievements not held come back too, for the caller to judge. Rows that are
-    neither, the common case, are never sent: the answer is usually empty.
-    """
-    return _reached_or_streak.statement(user_id=user.pk).then(lambda result: result.rows)
+    if not rows:
+        return 0
+    zone = time_zone_get(rows[0][1] or settings.TIME_ZONE)
+    return longest_streak(local_days((at for at, _ in rows), zone))
 
 
 def achievement_award_pending_user_ids(*, achievement: Achievement) -> list[int]:
@@ -177,7 +129,7 @@ def achievement_statuses(*, user: AbstractBaseUser) -> list[AchievementStatus]:
     return statuses
 
 
-def unlocks_unannounced(*, user: AbstractBaseUser | Expression) -> QuerySet[UserAchievement]:
+def unlocks_unannounced(*, user: AbstractBaseUser) -> QuerySet[UserAchievement]:
     """Unlocks the learner has not been shown yet (`announcements_claim` shows them)."""
     return UserAchievement.objects.filter(
         user=user, announced_at__isnull=True, revoked_at__isnull=True

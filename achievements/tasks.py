@@ -1,15 +1,15 @@
 """Background work of achievements, through Django's tasks framework.
 
-The default backend (settings.TASKS) runs tasks immediately, in the process that
-enqueues them; a large site can point TASKS at a worker backend without code changes.
+Services are imported inside each task, so that services can enqueue tasks without
+either module importing the other at load.
 """
 
 from django.tasks import task
-
-from achievements import services
 
 
 @task
 def achievement_backfill_task(*, achievement_id: int) -> int:
     """Award one achievement to every learner who already qualifies; returns how many."""
-    return services.achievement_backfill(achievement_id=achievement_id)
+    from achievements.services import achievement_backfill
+
+    return achievement_backfill(achievement_id=achievement_id)

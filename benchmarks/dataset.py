@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import LearnerProfile
 from achievements.models import Achievement, Rule, Trigger, UserAchievement
 from achievements.rules import LearnerStats, rule_progress
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
@@ -45,6 +46,8 @@ def dataset_create(*, seed: int = 5) -> list[Learner]:
         )
         for i in range(LEARNERS)
     )
+    # What signing up makes for every account (bulk_create sends no signal).
+    LearnerProfile.objects.bulk_create(LearnerProfile(user=user) for user in users)
     courses = Course.objects.bulk_create(
         Course(title=f"Course {i + 1}", slug=f"course-{i + 1}", is_published=True, position=i)
         for i in range(COURSES)

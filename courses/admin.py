@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, F, Max
 from django.forms.models import BaseInlineFormSet
 
+from accounts.services import learners_lock
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.services import course_completion_refresh
-from progress_site.learner_cache import learner_changed
 
 
 class LessonInlineForm(forms.ModelForm):
@@ -78,20 +79,22 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 class LearnerRowsAdmin(admin.ModelAdmin):
-    """A learner's rows deleted by hand retire that learner's cached pages.
+    """A learner's rows deleted by hand are deleted under the learner's lock, which also
+    retires their cached pages.
 
     Here rather than in a delete signal, which would stop Django deleting these rows
     in bulk when a lesson, course or account is deleted (and those invalidate already).
     """
 
+    @transaction.atomic
     def delete_model(self, request, obj) -> None:
+        learners_lock(user_ids=[obj.user_id])
         super().delete_model(request, obj)
-        learner_changed(user_ids=[obj.user_id])
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset) -> None:
-        user_ids = set(queryset.values_list("user_id", flat=True))
+        learners_lock(user_ids=set(queryset.values_list("user_id", flat=True)))
         super().delete_queryset(request, queryset)
-        learner_changed(user_ids=user_ids)
 
 
 @admin.register(UserProgress)

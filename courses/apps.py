@@ -5,6 +5,7 @@ class CoursesConfig(AppConfig):
     name = "courses"
 
     def ready(self) -> None:
-        from courses import signals
+        from courses.models import Course, Lesson
+        from courses.signals import content_signals_connect
 
-        signals.connect()
+        content_signals_connect(Course, Lesson)

@@ -8,6 +8,9 @@ lesson deletes its completions: a removed lesson is never counted.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import page_token_new
 
 
 class Course(models.Model):
@@ -96,7 +99,7 @@ class LessonCompletion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
-    completed_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-completed_at"]
@@ -106,3 +109,13 @@ class LessonCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.lesson}"
+
+
+class ContentToken(models.Model):
+    """One row, replaced by every edit of courses, lessons or achievements: it names every
+    learner's cached pages with the learner's own token (`courses.page_cache`)."""
+
+    token = models.CharField(max_length=16, default=page_token_new)
+
+    def __str__(self) -> str:
+        return self.token

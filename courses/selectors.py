@@ -4,18 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    CharField,
-    Count,
-    Exists,
-    Expression,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-)
-from django.http import Http404
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
@@ -26,7 +15,9 @@ from courses.progress import (
     next_incomplete,
     percent_complete,
 )
-from progress_site.compiled import Result, Statement, compiled, run_together
+
+# What the lesson list and a completion need of each lesson: never its body.
+LESSON_LIST_FIELDS = ("id", "course_id", "title", "slug", "position")
 
 
 @dataclass(frozen=True)
@@ -76,39 +67,40 @@ def course_get_published(*, slug: str) -> Course:
     return get_object_or_404(published_courses(), slug=slug)
 
 
-def _published_lesson_rows(
-    *, course_slug: str | Expression, lesson_slug: str | Expression
-) -> QuerySet[Lesson]:
-    """The lesson by slug *within* the published course named in the URL.
+def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
+    """The lesson by slug *within* the published course named in the URL, or 404.
 
     Looking the lesson up through its course is what stops a lesson of another course
-    from being completed under this course's address. Both lesson lookups use this.
+    from being read or completed under this course's address.
     """
-    return Lesson.objects.filter(
-        course__is_published=True, course__slug=course_slug, slug=lesson_slug
+    lessons = Lesson.objects.filter(course__is_published=True, course__slug=course_slug)
+    return get_object_or_404(lessons.select_related("course"), slug=lesson_slug)
+
+
+def course_lessons_done(*, user: AbstractBaseUser, course: Course) -> list[Lesson]:
+    """The course's lessons in order, without bodies, each with `done`: whether the
+    learner completed it. One query."""
+    done = LessonCompletion.objects.filter(user=user, lesson=OuterRef("pk"))
+    return list(
+        course.lessons.order_by("position").only(*LESSON_LIST_FIELDS).annotate(done=Exists(done))
     )
 
 
-def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
-    """The lesson, with its body and course, for the lesson page; or 404."""
-    return get_object_or_404(
-        _published_lesson_rows(course_slug=course_slug, lesson_slug=lesson_slug).select_related(
-            "course"
-        )
-    )
+def course_progress_row(*, user: AbstractBaseUser, course: Course) -> UserProgress | None:
+    """The learner's progress row in the course, if they started it."""
+    return UserProgress.objects.filter(user=user, course=course).first()
 
 
 def course_lessons_and_progress(
     *, user: AbstractBaseUser, course: Course
 ) -> tuple[list[Lesson], CourseProgress]:
-    """The course's lessons in order (without bodies) and the learner's progress in it:
-    two statements compiled once, in one round trip."""
-    (lessons, completed), row = run_together(
-        course_lessons_statement(user=user, course=course),
-        course_progress_row_statement(user=user, course=course),
-    )
+    """The course's lessons in order (without bodies) and the learner's progress: two queries."""
+    lessons = course_lessons_done(user=user, course=course)
     progress = course_progress_build(
-        course=course, lessons=lessons, completed=completed, progress=row
+        course=course,
+        lessons=lessons,
+        completed=frozenset(lesson.id for lesson in lessons if lesson.done),
+        progress=course_progress_row(user=user, course=course),
     )
     return lessons, progress
 
@@ -173,79 +165,3 @@ def course_progress_list(*, user: AbstractBaseUser) -> list[CourseProgress]:
             )
         )
     return result
-
-
-# What the lesson list and the completion need of each lesson: never the body. These two
-# lists keep the models' field order, which Model.from_db expects.
-LESSON_LIST_FIELDS = ("id", "course_id", "title", "slug", "position")
-# What the lesson actions need of the course (the rest is loaded if ever read).
-_ACTION_COURSE_FIELDS = ("id", "title", "slug", "is_published")
-
-
-@compiled(course_slug=CharField(), lesson_slug=CharField())
-def _published_lesson(*, course_slug: Expression, lesson_slug: Expression) -> QuerySet[Lesson]:
-    return (
-        _published_lesson_rows(course_slug=course_slug, lesson_slug=lesson_slug)
-        .order_by()
-        .values_list(*LESSON_LIST_FIELDS, "course__title", "course__slug")
-    )
-
-
-def lesson_get_published_for_action(*, course_slug: str, lesson_slug: str) -> Lesson:
-    """`lesson_get_published` for "Complete lesson" and its undo: the same lesson or 404,
-    without the lesson's body or the course's description, in a query compiled once."""
-    rows = _published_lesson.rows(course_slug=course_slug, lesson_slug=lesson_slug)
-    if not rows:
-        raise Http404("No Lesson matches the given query.")
-    *lesson_values, course_title, course_slug = rows[0]
-    lesson = Lesson.from_db(connection.alias, LESSON_LIST_FIELDS, lesson_values)
-    # Published, or the query would not have found it.
-    course_values = (lesson.course_id, course_title, course_slug, True)
-    lesson.course = Course.from_db(connection.alias, _ACTION_COURSE_FIELDS, course_values)
-    return lesson
-
-
-@compiled(course_id=BigIntegerField(), user_id=IntegerField())
-def _lessons_with_done(*, course_id: Expression, user_id: Expression) -> QuerySet[Lesson]:
-    done = LessonCompletion.objects.filter(user_id=user_id, lesson=OuterRef("pk"))
-    return (
-        Lesson.objects.filter(course_id=course_id)
-        .order_by("position")
-        .only(*LESSON_LIST_FIELDS)
-        .annotate(done=Exists(done))
-    )
-
-
-def course_lessons_statement(
-    *, user: AbstractBaseUser, course: Course
-) -> Statement[tuple[list[Lesson], frozenset[int]]]:
-    """The course's lessons in order, without bodies, and which of them the learner has
-    completed: one statement compiled once (the completion runs it on every click)."""
-
-    def lessons_and_completed(result: Result) -> tuple[list[Lesson], frozenset[int]]:
-        lessons = _lessons_with_done.instances(result.rows)
-        for lesson in lessons:
-            # As course.lessons would: the course is reached without a query.
-            Lesson.course.field.set_cached_value(lesson, course)
-        return lessons, frozenset(lesson.id for lesson in lessons if lesson.done)
-
-    return _lessons_with_done.statement(course_id=course.pk, user_id=user.pk).then(
-        lessons_and_completed
-    )
-
-
-@compiled(user_id=IntegerField(), course_id=BigIntegerField())
-def _progress_row(*, user_id: Expression, course_id: Expression) -> QuerySet[UserProgress]:
-    return UserProgress.objects.filter(user_id=user_id, course_id=course_id).order_by()
-
-
-def course_progress_row_statement(
-    *, user: AbstractBaseUser, course: Course
-) -> Statement[UserProgress | None]:
-    """The learner's progress row in the course, if they started it (compiled once)."""
-
-    def row(result: Result) -> UserProgress | None:
-        rows = _progress_row.instances(result.rows)
-        return rows[0] if rows else None
-
-    return _progress_row.statement(user_id=user.pk, course_id=course.pk).then(row)

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from achievements.selectors import recent_unlocks
+from achievements.services import announcements_claim
 from courses import selectors, services
 from courses.models import Lesson
+from courses.page_cache import cached_page_render
 from courses.progress import next_incomplete
 from courses.selectors import CourseProgress
-from progress_site.learner_cache import cached_page_render
 
 
 @require_GET
@@ -66,7 +67,9 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
 @login_required
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
-    return render(request, "courses/lesson_detail.html", _lesson_context(request, lesson))
+    context = _lesson_context(request, lesson)
+    context["achievement_announcements"] = announcements_claim(user=request.user)
+    return render(request, "courses/lesson_detail.html", context)
 
 
 def login_required_back_to_lesson(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -91,17 +94,14 @@ def login_required_back_to_lesson(view: Callable[..., HttpResponse]) -> Callable
 @require_POST
 @login_required_back_to_lesson
 def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = selectors.lesson_get_published_for_action(
-        course_slug=course_slug, lesson_slug=lesson_slug
-    )
+    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
     result = services.lesson_complete(user=request.user, lesson=lesson)
     celebrations = _celebrations(result)
     if request.htmx:
         context = _lesson_context(request, lesson, lessons=result.lessons, progress=result.progress)
         context["celebrations"] = celebrations
-        # Claiming costs a query even when there is nothing to claim: skip it then.
-        if not result.announcements_pending:
-            context["achievement_announcements"] = []
+        # What this completion unlocked, and anything awarded meanwhile (a backfill).
+        context["achievement_announcements"] = announcements_claim(user=request.user)
         return render(request, "courses/lesson_detail.html#completion_update", context)
     for celebration in celebrations:
         messages.success(request, celebration.text, extra_tags=celebration.kind)
@@ -111,9 +111,7 @@ def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) ->
 @require_POST
 @login_required_back_to_lesson
 def lesson_uncomplete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
-    lesson = selectors.lesson_get_published_for_action(
-        course_slug=course_slug, lesson_slug=lesson_slug
-    )
+    lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
     services.lesson_uncomplete(user=request.user, lesson=lesson)
     if request.htmx:
         context = _lesson_context(request, lesson)

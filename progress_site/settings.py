@@ -4,39 +4,29 @@ Every variable it reads is listed in README.md ("Configuration").
 """
 
 import hashlib
-import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
 
+DEBUG = env.bool("DEBUG", default=True)
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", True)
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
     # Development only: a fixed key so sessions survive restarts of `make run`.
     SECRET_KEY = "django-insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "accounts",
     "courses",
     "achievements",
 ]
@@ -81,24 +72,20 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "achievements.context_processors.announcements",
             ],
         },
     },
 ]
 
 
-# Database: SQLite file by default, anything dj-database-url understands otherwise.
+# Database: SQLite file by default, any URL django-environ understands otherwise.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
+    "default": {
+        **env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
+    }
 }
-# The hot statements are prepared once per PostgreSQL connection (progress_site/compiled.py).
-# Off (0) only behind a pooler that shares connections between transactions.
-PREPARE_STATEMENTS = env_bool("PREPARE_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite defaults lose parallel writes to "database is locked": take the
     # write lock when the transaction starts and wait for it instead of failing.
@@ -110,34 +97,45 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rendered learner pages are cached (progress_site/learner_cache.py). Server processes
-# must share the cache, or one would serve a page another has made stale: REDIS_URL
-# names it. Without it, development (one process) keeps a local cache and production
-# caches nothing.
-if os.environ.get("REDIS_URL"):
+# Rendered learner pages are cached (courses/page_cache.py). Server processes must share
+# the cache, or one would serve a page another has made stale: REDIS_URL names it.
+# Without it, development (one process) keeps a local cache and production caches nothing.
+# Names the running code in every cache key (KEY_PREFIX), so that a deployment never
+# serves pages the code it replaced rendered: `make serve` sets it to the git commit.
+RELEASE = env.str("RELEASE", default="dev")
+# Pages are keyed by learner id: two sites (staging and production, say) sharing a Redis
+# database must not share keys. By default the prefix names the database the pages were
+# read from.
+CACHE_KEY_PREFIX = (
+    env.str("CACHE_KEY_PREFIX", default="")
+    or "progress-"
+    + hashlib.blake2b(
+        "{HOST}:{PORT}/{NAME}".format(**DATABASES["default"]).encode(), digest_size=6
+    ).hexdigest()
+)
+if env.str("REDIS_URL", default=""):
     CACHES = {
         "default": {
-            "BACKEND": "progress_site.redis_cache.KeptClientRedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            # Pages are keyed by learner id: two sites (staging and production, say)
-            # sharing a Redis database must not share keys. By default the prefix
-            # names the database the pages were read from.
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX")
-            or "progress-"
-            + hashlib.blake2b(
-                "{HOST}:{PORT}/{NAME}".format(**DATABASES["default"]).encode(), digest_size=6
-            ).hexdigest(),
-            # An unreachable cache must cost a request milliseconds, not a hung worker:
-            # pages are then rendered from the database (learner_cache.py).
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:{RELEASE}",
+            "OPTIONS": {
+                # An unreachable cache is a miss that costs milliseconds, never an error:
+                # pages are rendered from the database; writes never touch the cache.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
             if DEBUG
-            else "django.core.cache.backends.dummy.DummyCache"
+            else "django.core.cache.backends.dummy.DummyCache",
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:{RELEASE}",
         }
     }
 
@@ -151,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out sign-in before any password is checked. It
 # has no get_user(), so sessions (and the test client's force_login) use ModelBackend.
 AUTHENTICATION_BACKENDS = [
-    "progress_site.auth_backends.SignInThrottleBackend",
+    "accounts.backends.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -159,15 +157,15 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # In production whitenoise serves collectstatic's output: content-hashed names
@@ -212,28 +210,28 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # HTTPS only once DEBUG is off; `make run` and the tests speak plain http. Behind a
 # TLS-terminating proxy, name the header it sets (e.g. HTTP_X_FORWARDED_PROTO): the
 # proxy must overwrite it, or a client could claim https.
-if os.environ.get("SECURE_PROXY_SSL_HEADER"):
-    SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 # The header only allows a submission to the browsers' preload list; nothing is sent.
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username,
 # or from one client address, sign-in is refused with 429 until the cool-off has passed.
 # Attempts live in the database, so every app server behind a load balancer agrees.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "progress_site.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 # Behind a proxy every request comes from the proxy's address: name the header in which
 # the proxy puts the client's address (e.g. HTTP_X_REAL_IP), or one lockout blocks all.
-CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
 
 LOGGING = {
     "version": 1,
@@ -242,7 +240,7 @@ LOGGING = {
     # StreamHandler writes to stderr: errors (django.request 500s included) land in the
     # process manager's log with gunicorn's own.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
 # `python manage.py test` runs the same pytest suite as `pytest`.

@@ -1,9 +1,6 @@
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
-from progress_site.compiled import prepare_every_statement
-from progress_site.learner_cache import CONTENT_KEY
 from tests.factories import CourseFactory, UserFactory
 
 
@@ -22,37 +19,6 @@ def pytest_collection_modifyitems(config, items):
 def fast_password_hashing(settings):
     # Production hashing is deliberately slow; tests only need passwords to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_page_cache():
-    """Each test starts with no cached page reachable (ids are reused between tests).
-
-    Dropping the content token does it without flushing a cache someone else may share.
-    """
-    cache.delete(CONTENT_KEY)
-
-
-def _on_a_warm_connection(assert_queries):
-    """Query budgets are per request on a warm connection. On PostgreSQL a connection
-    prepares the hot statements the first time it needs one (progress_site/compiled.py),
-    once in its life; that happens before counting starts."""
-
-    def counting(*args, **kwargs):
-        prepare_every_statement()
-        return assert_queries(*args, **kwargs)
-
-    return counting
-
-
-@pytest.fixture
-def django_assert_num_queries(django_assert_num_queries):
-    return _on_a_warm_connection(django_assert_num_queries)
-
-
-@pytest.fixture
-def django_assert_max_num_queries(django_assert_max_num_queries):
-    return _on_a_warm_connection(django_assert_max_num_queries)
 
 
 @pytest.fixture

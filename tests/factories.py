@@ -3,7 +3,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from achievements.models import Achievement, LearnerProfile, Rule, Trigger, UserAchievement
+from accounts.models import LearnerProfile
+from achievements.models import Achievement, Rule, Trigger, UserAchievement
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 
 PASSWORD = "correct horse battery staple"
@@ -87,8 +88,15 @@ class UserAchievementFactory(factory.django.DjangoModelFactory):
 
 
 class LearnerProfileFactory(factory.django.DjangoModelFactory):
+    """Sets a learner's profile fields: every account already has its profile."""
+
     class Meta:
         model = LearnerProfile
 
     user = factory.SubFactory(UserFactory)
     time_zone = "Europe/Paris"
+
+    @classmethod
+    def _create(cls, model_class, user, **fields):
+        model_class.objects.filter(user=user).update(**fields)
+        return model_class.objects.get(user=user)

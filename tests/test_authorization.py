@@ -75,41 +75,15 @@ def lesson_urls(name: str, lesson) -> str:
 
 
 def unscoped_reads(queries, user_id: int) -> list[str]:
-    """SELECTs reading a learner table without a user_id condition for this learner.
-
-    A query compiled once with a placeholder for the learner writes the id in parentheses.
-    """
-    scoped = re.compile(rf'"user_id" (= \(?{user_id}\b|IN \({user_id}\))')
-    statements = [
-        prepared_expanded(statement)
-        # Several statements sent in one round trip (progress_site/compiled.py, run_together)
-        for q in queries
-        for statement in q["sql"].split(";\n")
-    ]
+    """SELECTs reading a learner table without a user_id condition for this learner."""
+    scoped = re.compile(rf'"user_id" (= {user_id}\b|IN \({user_id}\))')
     return [
-        sql
-        for sql in statements
-        if sql.lstrip().upper().startswith("SELECT")
-        and any(table in sql for table in LEARNER_TABLES)
-        and not scoped.search(sql)
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and any(table in q["sql"] for table in LEARNER_TABLES)
+        and not scoped.search(q["sql"])
     ]
-
-
-def prepared_expanded(sql: str) -> str:
-    """A PostgreSQL `EXECUTE name (args)` as the statement it runs, each argument where
-    its placeholder was; any other SQL as it is."""
-    match = re.fullmatch(r"EXECUTE (\w+) \((.*)\)", sql.strip())
-    if match is None:
-        return sql
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [match[1]])
-        (submitted,) = cursor.fetchone()
-    # What was submitted: several PREPAREs at once (progress_site/compiled.py).
-    [prepare] = [p for p in submitted.split(";\n") if p.startswith(f"PREPARE {match[1]} ")]
-    body = prepare.split(" AS ", 1)[1]
-    # Each argument as the driver quoted it: a quoted literal may hold a comma.
-    arguments = [a.strip() for a in re.findall(r"(?:'(?:[^']|'')*'|[^,'])+", match[2])]
-    return re.sub(r"\$(\d+)\b", lambda m: arguments[int(m[1]) - 1], body)
 
 
 class TestReading:

@@ -5,7 +5,6 @@ a millisecond of CPU on the benchmark machine, so a count that grows is a slower
 """
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from tests.factories import AchievementFactory
@@ -28,18 +27,16 @@ def test_session_ping_reads_only_the_session_and_the_user(
 def test_htmx_completion_draws_the_fragment_without_reading_the_course_again(
     learner_client, lessons, django_assert_num_queries
 ):
-    """Session, user, lesson; the locked transaction from BEGIN to COMMIT (the lock, which
-    also tells whether unlocks wait to be announced; lessons with the learner's
-    completions; the progress row; insert, update; one query judging every
-    achievement). Nothing to announce, so no claim. The fragment reuses the lessons and
-    progress the service read under its lock. On PostgreSQL the six statements of the
-    transaction travel in two round trips: the lock with the reads, the writes with the
-    achievement check.
+    """Session, user, lesson; the locked transaction from BEGIN to COMMIT (the lock;
+    lessons with the learner's completions; the progress row; insert, update; one query
+    judging every achievement); then whether anything waits to be announced (nothing:
+    no claim). The fragment reuses the lessons and progress the service read under its
+    lock.
     """
     AchievementFactory(threshold=10)  # not reached: the rules are checked, nothing unlocked
     learner_client.post(complete_url(lessons[0]), headers={"HX-Request": "true"})
 
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 11):
+    with django_assert_num_queries(12):
         response = learner_client.post(complete_url(lessons[1]), headers={"HX-Request": "true"})
 
     assert response.status_code == 200

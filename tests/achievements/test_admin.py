@@ -271,7 +271,7 @@ def test_revoke_from_the_admin_asks_why_and_keeps_the_record(admin_client, admin
         "admin:achievements_achievement_changelist",
         "admin:achievements_userachievement_changelist",
         "admin:achievements_userachievement_add",
-        "admin:achievements_learnerprofile_changelist",
+        "admin:accounts_learnerprofile_changelist",
     ],
 )
 def test_admin_pages_render(admin_client, url, course):

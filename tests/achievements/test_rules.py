@@ -1,5 +1,6 @@
 """Each rule type: the live check and the backfill award the same learners on the same data."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,9 +8,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from achievements.models import LearnerProfile, Rule
-from achievements.rules import rule_describe, rule_progress
-from achievements.selectors import achievements_reached_or_streak_statement, learner_stats_get
+from accounts.models import LearnerProfile
+from achievements.models import Achievement, Rule, Trigger
+from achievements.rules import rule_describe, rule_progress, rules_met_after_completion
+from achievements.selectors import learner_stats_get
 from achievements.services import achievements_award_earned
 from courses.models import Lesson, UserProgress
 from courses.services import course_completion_refresh, lesson_uncomplete
@@ -180,11 +182,8 @@ def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners,
     users = four_learners
     with transaction.atomic():
         lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
-        LearnerProfile.objects.bulk_create(
-            LearnerProfile(user=u, time_zone=z)
-            for u, z in zip(users, history["zones"], strict=True)
-            if z
-        )
+        for user, zone in zip(users, history["zones"], strict=True):
+            LearnerProfile.objects.filter(user=user).update(time_zone=zone or "")
         _history_create(history, users=users, courses=two_courses, lessons=lessons)
         for course, added in zip(two_courses, history["lesson_added_later"], strict=True):
             course_completion_refresh(course=course)
@@ -206,7 +205,7 @@ def test_live_and_backfill_agree_on_random_histories(two_courses, four_learners,
             AchievementFactory(rule=rule, **kwargs)
 
         for user in users:
-            achievements_award_earned(user=user)
+            achievements_award_earned(user=user, trigger=Trigger.BACKFILL)
         live = awarded()
         event(f"{len(live)} awards")  # --hypothesis-show-statistics shows the spread
 
@@ -245,7 +244,7 @@ def test_completions_as_they_happen_award_what_the_backfill_does(two_courses, hi
         for n, (gaps, zone) in enumerate(zip(history["gaps"], history["zones"], strict=True)):
             user = UserFactory(username=f"chronological-{n}")
             if zone:
-                LearnerProfile.objects.create(user=user, time_zone=zone)
+                LearnerProfile.objects.filter(user=user).update(time_zone=zone)
             at = day(0, 0)
             for lesson, gap in zip(lessons, gaps, strict=False):
                 at += timedelta(minutes=gap)
@@ -261,8 +260,9 @@ def test_completions_as_they_happen_award_what_the_backfill_does(two_courses, hi
 @database_examples(25)
 @given(history=histories)
 def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_learners, history):
-    """The live check's SQL (`rule_current`) and the achievements page's Python
-    (`rule_progress`) reach the same verdict on the same facts, streaks aside."""
+    """The live check's filter (`rules_met_after_completion`, after a completion in either
+    course) and the achievements page's Python (`rule_progress`) reach the same verdict
+    on the same facts for every rule that completion can change, streaks aside."""
     users = four_learners
     with transaction.atomic():
         lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
@@ -286,9 +286,19 @@ def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_l
             AchievementFactory(rule=Rule.COURSE_COMPLETED, course=second, threshold=None),
         ]
 
-        for user in users:
+        for user, course in itertools.product(users, two_courses):
             stats = learner_stats_get(user=user)
-            expected = {a.pk for a in achievements if rule_progress(a, stats).reached}
-            judged = {pk for pk, _, _ in achievements_reached_or_streak_statement(user=user).run()}
+            expected = {
+                a.pk
+                for a in achievements
+                if a.course_id in (None, course.pk) and rule_progress(a, stats).reached
+            }
+            met = rules_met_after_completion(
+                user_id=user.pk,
+                course_id=course.pk,
+                course_lessons_done=stats.lessons_by_course.get(course.pk, 0),
+                course_complete=course.pk in stats.completed_course_ids,
+            )
+            judged = set(Achievement.objects.filter(met).values_list("pk", flat=True))
             assert judged == expected
         transaction.set_rollback(True)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from achievements.models import Rule, Trigger, UserAchievement
 from achievements.selectors import learner_stats_get
-from achievements.services import learner_profile_update
+from achievements.services import learner_time_zone_change
 from achievements.streaks import local_days, longest_streak
 from tests.achievements.helpers import backfilled_from_scratch, complete_at, completions_create
 from tests.factories import AchievementFactory, CourseFactory, LearnerProfileFactory, UserFactory
@@ -118,7 +118,7 @@ class TestStreakInTheLearnersTimeZone:
         complete_at(user=user, lesson=lessons[1], at=utc(2026, 1, 1, 23, 30))
         assert not UserAchievement.objects.exists()  # one day in UTC
 
-        unlocked = learner_profile_update(user=user, time_zone="Europe/Paris")
+        unlocked = learner_time_zone_change(user=user, time_zone="Europe/Paris")
 
         assert unlocked == [achievement]
         award = UserAchievement.objects.get()

@@ -1,11 +1,13 @@
 """The learner's profile page: the time zone streaks are counted in."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from achievements.models import LearnerProfile
+from accounts.models import LearnerProfile
 from tests.factories import LearnerProfileFactory
 
 URL = reverse("learner_profile")
@@ -41,11 +43,25 @@ def test_changing_it_again_updates_the_same_profile(learner, learner_client):
     assert LearnerProfile.objects.get(user=learner).time_zone == "America/Chicago"
 
 
-def test_an_unknown_time_zone_is_refused_and_nothing_saved(learner_client):
-    response = learner_client.post(URL, {"time_zone": "Mars/Olympus_Mons"})
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "localtime", "Factory", "US/Eastern", ""])
+def test_an_unknown_time_zone_is_refused_and_nothing_saved(learner, learner_client, zone):
+    LearnerProfileFactory(user=learner, time_zone="Europe/Paris")
+    response = learner_client.post(URL, {"time_zone": zone})
     assert response.status_code == 400
     assert "field__error" in response.text
-    assert not LearnerProfile.objects.exists()
+    assert LearnerProfile.objects.get(user=learner).time_zone == "Europe/Paris"
+
+
+def test_only_real_places_are_offered(learner_client):
+    page = learner_client.get(URL).text
+    offered = set(re.findall(r'<option value="([^"]*)"', page))
+    assert {
+        "Europe/Paris",
+        "America/Argentina/Buenos_Aires",
+        "Pacific/Kiritimati",
+        "UTC",
+    } <= offered
+    assert not offered & {"localtime", "Factory", "posixrules", "US/Eastern", "Etc/GMT+3", "Cuba"}
 
 
 def test_the_model_validates_time_zones_too(learner):

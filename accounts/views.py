@@ -1,12 +1,17 @@
-"""Account views the auth app does not ship: sign-up, and a signed-in check."""
+"""Account pages the auth app does not ship: sign-up, the learner's profile, a ping."""
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.forms import LearnerProfileForm
+from accounts.selectors import learner_time_zone_name
+from achievements.services import announcements_claim, learner_time_zone_change
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -28,6 +33,22 @@ def signup(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": request.GET.get("next", "")},
         status=400 if form.is_bound else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def learner_profile(request: HttpRequest) -> HttpResponse:
+    form = LearnerProfileForm(
+        request.POST or None, initial={"time_zone": learner_time_zone_name(user=request.user)}
+    )
+    if form.is_valid():
+        learner_time_zone_change(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        messages.success(
+            request, f"Saved: streaks now count days in {form.cleaned_data['time_zone']}."
+        )
+        return redirect("learner_profile")
+    context = {"form": form, "achievement_announcements": announcements_claim(user=request.user)}
+    return render(request, "accounts/profile.html", context, status=400 if form.is_bound else 200)
 
 
 @require_GET
