@@ -10,12 +10,8 @@ from achievements.forms import AchievementAdminForm, ManualAwardForm, RevokeForm
 from achievements.models import Achievement, UserAchievement
 from achievements.rules import rule_describe
 from achievements.selectors import achievement_award_pending_user_ids
-from achievements.services import (
-    achievement_award_manual,
-    achievement_awards_revoke,
-    achievement_backfill_schedule,
-)
-from courses.admin import LearnerRowsAdmin
+from achievements.services import achievement_award_manual, achievement_awards_revoke
+from achievements.tasks import achievement_backfill_schedule
 
 
 @admin.register(Achievement)
@@ -117,9 +113,9 @@ AUDIT_FIELDS = [
 
 
 @admin.register(UserAchievement)
-class UserAchievementAdmin(LearnerRowsAdmin):
+class UserAchievementAdmin(admin.ModelAdmin):
     """Awards are audit records: added by hand or by the rules, revoked with a reason, never
-    edited."""
+    edited or deleted (a deleted revoked award would be given again by the rules)."""
 
     list_display = ["user", "achievement", "unlocked_at", "trigger", "awarded_by", "revoked_at"]
     list_filter = [
@@ -143,6 +139,9 @@ class UserAchievementAdmin(LearnerRowsAdmin):
         return AUDIT_FIELDS if obj else ["user", "achievement", "reason"]
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
     def has_revoke_permission(self, request) -> bool:

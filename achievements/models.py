@@ -96,7 +96,9 @@ class UserAchievement(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="achievements"
     )
-    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="unlocks")
+    # Awards are the audit trail: an achievement someone holds (or held) is deactivated,
+    # not deleted.
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="unlocks")
     unlocked_at = models.DateTimeField(auto_now_add=True)
     announced_at = models.DateTimeField(
         null=True,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import LearnerProfile
 from accounts.time_zones import time_zone_get
@@ -78,38 +78,27 @@ def rule_progress(achievement: Achievement, stats: LearnerStats) -> RuleProgress
 
 
 def rules_met_after_completion(
-    *, user_id: int, course_id: int, course_lessons_done: int, course_complete: bool
-) -> Q:
+    *, lessons_total: int, courses_completed: int, course_id: int, course_lessons: int,
+    course_complete: bool,
+) -> Q:  # fmt: skip
     """The achievements a learner meets right after a completion in one course, as a
-    filter on achievement rows; streak achievements all pass, for Python to judge.
+    filter on achievement rows built from plain integers; streak achievements all pass,
+    for Python to judge.
 
     A completion changes the learner's lesson total, their count in this course, whether
-    this course is complete and so how many are: those are judged here. Rules about
-    other courses cannot have changed; one met before its achievement existed is the
-    backfill's, as the admin's save schedules it. Two counts are subqueries (plain
-    aggregates over the learner's rows, each once per query); the rest are the numbers
-    the completion already holds, so the filter is cheap to build and to run.
+    this course is complete and so how many are: those are judged here. Other courses
+    cannot have changed: a rule about one of them met before its achievement existed is
+    the backfill's, as the admin's save schedules it.
     """
-    lessons = LessonCompletion.objects.filter(user_id=user_id)
-    courses = UserProgress.objects.filter(user_id=user_id, completed_at__isnull=False)
     met = (
         Q(rule=Rule.STREAK_DAYS)
-        | Q(rule=Rule.LESSONS_COMPLETED, threshold__lte=_count(lessons))
-        | Q(rule=Rule.COURSES_COMPLETED, threshold__lte=_count(courses))
-        | Q(
-            rule=Rule.COURSE_LESSONS_COMPLETED,
-            course_id=course_id,
-            threshold__lte=course_lessons_done,
-        )
+        | Q(rule=Rule.LESSONS_COMPLETED, threshold__lte=lessons_total)
+        | Q(rule=Rule.COURSES_COMPLETED, threshold__lte=courses_completed)
+        | Q(rule=Rule.COURSE_LESSONS_COMPLETED, course_id=course_id, threshold__lte=course_lessons)
     )
     if course_complete:
         met |= Q(rule=Rule.COURSE_COMPLETED, course_id=course_id)
     return met
-
-
-def _count(rows: QuerySet) -> Subquery:
-    """How many rows, as a subquery (NULL for none, which no threshold meets)."""
-    return Subquery(rows.order_by().values("user_id").annotate(n=Count("pk")).values("n"))
 
 
 def rule_qualifying_user_ids(achievement: Achievement) -> set[int]:

@@ -1,10 +1,15 @@
 """Background work of achievements, through Django's tasks framework.
 
-Services are imported inside each task, so that services can enqueue tasks without
-either module importing the other at load.
+Services never enqueue: the admin does, through `achievement_backfill_schedule`; each
+task imports the service it runs inside its body, so neither module imports the other.
 """
 
+from functools import partial
+
+from django.db import transaction
 from django.tasks import task
+
+from achievements.models import Achievement
 
 
 @task
@@ -13,3 +18,12 @@ def achievement_backfill_task(*, achievement_id: int) -> int:
     from achievements.services import achievement_backfill
 
     return achievement_backfill(achievement_id=achievement_id)
+
+
+def achievement_backfill_schedule(*, achievement: Achievement) -> None:
+    """Backfill through the tasks framework once the current transaction commits.
+
+    After commit, so the task (possibly on another worker) sees the saved rule; the task
+    reads the achievement afresh and does nothing if it was deactivated meanwhile.
+    """
+    transaction.on_commit(partial(achievement_backfill_task.enqueue, achievement_id=achievement.pk))

@@ -1,13 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, F, Max
 from django.forms.models import BaseInlineFormSet
 
-from accounts.services import learners_lock
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
-from courses.services import course_completion_refresh
+from courses.services import completions_delete, course_completion_refresh
 
 
 class LessonInlineForm(forms.ModelForm):
@@ -78,27 +76,10 @@ class CourseAdmin(admin.ModelAdmin):
         course_completion_refresh(course=form.instance)
 
 
-class LearnerRowsAdmin(admin.ModelAdmin):
-    """A learner's rows deleted by hand are deleted under the learner's lock, which also
-    retires their cached pages.
-
-    Here rather than in a delete signal, which would stop Django deleting these rows
-    in bulk when a lesson, course or account is deleted (and those invalidate already).
-    """
-
-    @transaction.atomic
-    def delete_model(self, request, obj) -> None:
-        learners_lock(user_ids=[obj.user_id])
-        super().delete_model(request, obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset) -> None:
-        learners_lock(user_ids=set(queryset.values_list("user_id", flat=True)))
-        super().delete_queryset(request, queryset)
-
-
 @admin.register(UserProgress)
-class UserProgressAdmin(LearnerRowsAdmin):
+class UserProgressAdmin(admin.ModelAdmin):
+    """Read-only: progress is derived from completions (delete those to correct it)."""
+
     list_display = ["user", "course", "current_lesson", "started_at", "completed_at"]
     list_filter = ["course", ("completed_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "user__email", "course__title"]
@@ -113,9 +94,17 @@ class UserProgressAdmin(LearnerRowsAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A deleted row would make the dashboard offer "Start" while the course page
+        # counts the learner's completions; it goes with its course or its learner.
+        return False
+
 
 @admin.register(LessonCompletion)
-class LessonCompletionAdmin(LearnerRowsAdmin):
+class LessonCompletionAdmin(admin.ModelAdmin):
+    """Completions can be deleted (a correction), never added or edited; deleting one,
+    or many, brings the learners' progress in line (`completions_delete`)."""
+
     list_display = ["user", "lesson", "course", "completed_at"]
     list_filter = ["lesson__course"]
     search_fields = ["user__username", "lesson__title", "lesson__course__title"]
@@ -132,3 +121,9 @@ class LessonCompletionAdmin(LearnerRowsAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def delete_model(self, request, obj) -> None:
+        completions_delete(completions=LessonCompletion.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        completions_delete(completions=queryset)

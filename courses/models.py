@@ -63,7 +63,13 @@ class Lesson(models.Model):
 
 
 class UserProgress(models.Model):
-    """One learner's enrolment in one course: when it started and when it was finished."""
+    """One learner's enrolment in one course: when it started and when it was finished.
+
+    A summary of their completions in the course, kept in line with them by every write
+    (`courses.services`): under the learner's lock for their own completions, and by
+    `progress_recompute` after lessons or completions are deleted. The dashboard, the
+    live achievement check and course insights read it instead of the completions.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_progress"
@@ -79,7 +85,12 @@ class UserProgress(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set while every lesson of the course is completed."
+        null=True,
+        blank=True,
+        help_text="When the course was finished; set while every lesson is completed.",
+    )
+    lessons_done = models.PositiveIntegerField(
+        default=0, help_text="How many of the course's lessons the learner has completed."
     )
 
     class Meta:

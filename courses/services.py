@@ -1,22 +1,25 @@
-"""Write side of progress: completing and un-completing lessons.
+"""Write side of progress: completing and un-completing lessons, and keeping progress
+rows in line when lessons or completions are deleted.
 
-Every write runs in one transaction that first locks the learner's user row. That one
-lock serialises all progress writes of a learner (two tabs, a double click, parallel
-requests for different lessons or courses), so each write reads a state no one else is
-changing; the unique constraints remain the last line of defence. Different learners
-never wait for each other.
+Every write of a learner's progress runs in one transaction that first takes their lock
+(`accounts.services.learner_lock`). That one lock serialises all of a learner's writes
+(two tabs, a double click, parallel requests for different lessons or courses), so each
+write reads a state no one else is changing; the unique constraints remain the last
+line of defence. Different learners never wait for each other.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.services import learner_lock
+from accounts.services import learner_lock, learners_lock
 from achievements.models import Achievement
 from achievements.services import (
     achievements_award_for_completion,
@@ -27,19 +30,20 @@ from courses.page_cache import content_changed
 from courses.progress import is_course_complete, milestones_crossed, next_incomplete
 from courses.selectors import (
     CourseProgress,
+    LessonRow,
     course_lessons_done,
     course_progress_build,
-    course_progress_row,
+    learner_progress_rows,
 )
 
 
 @dataclass(frozen=True)
 class CompletionResult:
     lesson: Lesson
-    lessons: list[Lesson]
+    lessons: list[LessonRow]
     changed: bool
     progress: CourseProgress
-    next_lesson: Lesson | None
+    next_lesson: LessonRow | None
     milestones_crossed: tuple[int, ...]
     course_completed: bool
     achievements_unlocked: tuple[Achievement, ...]
@@ -47,12 +51,16 @@ class CompletionResult:
 
 @dataclass
 class _Locked:
-    """The learner's state in one course, read under their lock."""
+    """The learner's state in one course, read under their lock, and their other rows."""
 
     course: Course
-    lessons: list[Lesson]
+    lessons: list[LessonRow]
     completed: frozenset[int]
-    row: UserProgress | None
+    rows: list[UserProgress]  # every course the learner started
+
+    @property
+    def row(self) -> UserProgress | None:
+        return next((r for r in self.rows if r.course_id == self.course.pk), None)
 
     def progress(self) -> CourseProgress:
         return course_progress_build(
@@ -71,19 +79,25 @@ def _lock_and_read(*, user: AbstractBaseUser, lesson: Lesson) -> _Locked:
         course=course,
         lessons=lessons,
         completed=frozenset(each.id for each in lessons if each.done),
-        row=course_progress_row(user=user, course=course),
+        rows=learner_progress_rows(user=user),
     )
 
 
 @transaction.atomic
-def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResult:
+def lesson_complete(
+    *, user: AbstractBaseUser, lesson: Lesson, announced: bool = False
+) -> CompletionResult:
     """Mark a lesson completed. Idempotent: completing it again changes nothing.
 
     Returns what changed so the page can announce it: milestones crossed, the course
-    finished, achievements unlocked. Statements, whatever the sizes: the lock, the
-    course's lessons with the learner's completions, the progress row, the completion,
-    the progress row's insert or update, and the achievement check (one to three,
-    `achievements_award_for_completion`): at most eight, five when nothing changed.
+    finished, achievements unlocked. `announced`: the caller shows the unlocks in its
+    own response (the htmx fragment), so they are stored as announced, in this
+    transaction, and no other page shows them again; otherwise (post/redirect/get) the
+    next page claims them (`announcements_claim`). Statements, whatever the sizes: the lock, the
+    course's lessons with the learner's completions, the learner's progress rows, the
+    completion, the progress row's insert or update, and the achievement check (one to
+    three, `achievements_award_for_completion`): at most eight, three when nothing
+    changed.
     """
     state = _lock_and_read(user=user, lesson=lesson)
     before = state.progress()
@@ -105,8 +119,8 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> CompletionResu
             user=user,
             lesson=lesson,
             completed_at=now,
-            course_lessons_done=after.completed_count,
-            course_complete=after.is_completed,
+            progress_rows=state.rows,
+            announced=announced,
         )
     return CompletionResult(
         lesson=lesson,
@@ -132,58 +146,107 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgre
 
 
 def _progress_save(
-    *, user: AbstractBaseUser, state: _Locked, current: Lesson | None, now: datetime
+    *, user: AbstractBaseUser, state: _Locked, current: Lesson | LessonRow | None, now: datetime
 ) -> None:
     """Bring the progress row in line with the lessons (one statement, or none if it is).
 
     completed_at follows the lessons on every path: `now` (the completion that finishes
     the course) when it becomes complete, kept while it stays complete, cleared when it
-    no longer is. `state.row` is updated to match.
+    no longer is. The row in `state.rows` is updated to match.
     """
-    complete = is_course_complete(completed=len(state.completed), total=len(state.lessons))
+    done = len(state.completed)
+    complete = is_course_complete(completed=done, total=len(state.lessons))
     row = state.row
     if row is None:
-        state.row = UserProgress.objects.create(
-            user=user,
-            course=state.course,
-            current_lesson=current,
-            completed_at=now if complete else None,
+        state.rows.append(
+            UserProgress.objects.create(
+                user=user,
+                course=state.course,
+                current_lesson_id=getattr(current, "id", None),
+                completed_at=now if complete else None,
+                lessons_done=done,
+            )
         )
         return
-    completed_at = (row.completed_at or now) if complete else None
-    if (row.current_lesson_id, row.completed_at) != (getattr(current, "id", None), completed_at):
-        updated = UserProgress.objects.filter(pk=row.pk).update(
-            current_lesson=current, completed_at=completed_at
-        )
-        if not updated:  # as save(update_fields=…) refuses: deleted since it was read
+    values = {
+        "current_lesson_id": getattr(current, "id", None),
+        "completed_at": (row.completed_at or now) if complete else None,
+        "lessons_done": done,
+    }
+    if any(getattr(row, field) != value for field, value in values.items()):
+        if not UserProgress.objects.filter(pk=row.pk).update(**values):
+            # As save(update_fields=…) refuses: the row was deleted since it was read.
             raise DatabaseError("The learner's progress row no longer exists.")
-        row.current_lesson, row.completed_at = current, completed_at
+        for field, value in values.items():
+            setattr(row, field, value)
+
+
+def progress_recompute(*, course: Course, user_ids: Iterable[int] | None = None) -> bool:
+    """Bring the course's progress rows (of these learners, or all) in line with the
+    completions and lessons that exist now; returns whether any became complete.
+
+    For what the completion service does not see: lessons added or removed, completions
+    deleted by an admin. Counts are recounted; a course no longer complete loses its
+    date; one complete again gets back the moment its last remaining lesson was
+    completed (not the moment of this recount: that would erase when learners really
+    finished); "Continue" stays where it was if that lesson is still to do, else goes
+    to the first lesson left. Five statements, whatever the number of rows.
+    """
+    rows = UserProgress.objects.filter(course=course)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=list(user_ids))
+    theirs = LessonCompletion.objects.filter(user_id=OuterRef("user_id"), lesson__course=course)
+    rows.update(
+        lessons_done=Coalesce(
+            Subquery(theirs.order_by().values("user_id").annotate(n=Count("pk")).values("n")), 0
+        )
+    )
+    total = course.lessons.count()
+    rows.exclude(completed_at=None).filter(Q(lessons_done__lt=total) | Q(lessons_done=0)).update(
+        completed_at=None
+    )
+    last = Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
+    completed = rows.filter(completed_at=None, lessons_done__gte=max(total, 1)).update(
+        completed_at=last, current_lesson=None
+    )
+    first_left = Subquery(
+        course.lessons.exclude(
+            Exists(
+                LessonCompletion.objects.filter(
+                    user_id=OuterRef(OuterRef("user_id")), lesson=OuterRef("pk")
+                )
+            )
+        )
+        .order_by("position")
+        .values("pk")[:1]
+    )
+    rows.filter(completed_at=None, current_lesson=None).update(current_lesson=first_left)
+    return bool(completed)
+
+
+@transaction.atomic
+def completions_delete(*, completions: QuerySet[LessonCompletion]) -> int:
+    """Delete completions (an admin's correction) under their learners' locks, and bring
+    those learners' progress in line; returns how many were deleted. Awards stay, as
+    they do when a learner undoes a lesson."""
+    pairs = set(completions.values_list("user_id", "lesson__course_id"))
+    learners_lock(user_ids={user_id for user_id, _ in pairs})
+    deleted, _ = completions.delete()
+    for course in Course.objects.filter(pk__in={course_id for _, course_id in pairs}):
+        progress_recompute(course=course, user_ids=[u for u, c in pairs if c == course.pk])
+    return deleted
 
 
 @transaction.atomic
 def course_completion_refresh(*, course: Course) -> None:
-    """Bring every learner's completed_at in line with the course's lessons now.
+    """Bring every learner's progress in the course in line with its lessons now.
 
     Called after an admin adds or removes lessons: a course finished earlier is no
     longer complete once a lesson is added (achievements it earned stay), and one whose
     last missing lesson was removed becomes complete. Those learners have nothing left
-    to click, so the course-completion achievements are backfilled for them (after
-    commit, through the tasks framework). A fixed number of queries, any course size.
+    to click, so the course-completion achievements are backfilled for them.
     """
     # Learners' completion states may change here: every learner's cached pages go.
     content_changed()
-    lesson_count = course.lessons.count()
-    progress = UserProgress.objects.filter(course=course)
-    if lesson_count == 0:
-        progress.exclude(completed_at=None).update(completed_at=None)
-        return
-    finished = (
-        LessonCompletion.objects.filter(lesson__course=course)
-        .values("user_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=lesson_count)
-        .values("user_id")
-    )
-    progress.exclude(completed_at=None).exclude(user_id__in=finished).update(completed_at=None)
-    if progress.filter(completed_at=None, user_id__in=finished).update(completed_at=timezone.now()):
+    if progress_recompute(course=course):
         achievements_backfill_course_completed(course=course)

@@ -20,7 +20,7 @@ from courses import selectors, services
 from courses.models import Lesson
 from courses.page_cache import cached_page_render
 from courses.progress import next_incomplete
-from courses.selectors import CourseProgress
+from courses.selectors import CourseProgress, LessonRow
 
 
 @require_GET
@@ -95,13 +95,16 @@ def login_required_back_to_lesson(view: Callable[..., HttpResponse]) -> Callable
 @login_required_back_to_lesson
 def lesson_complete(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get_published(course_slug=course_slug, lesson_slug=lesson_slug)
-    result = services.lesson_complete(user=request.user, lesson=lesson)
+    # The htmx fragment shows what this completion unlocks; the no-JS redirect's page
+    # claims it instead, with anything else waiting.
+    result = services.lesson_complete(
+        user=request.user, lesson=lesson, announced=bool(request.htmx)
+    )
     celebrations = _celebrations(result)
     if request.htmx:
         context = _lesson_context(request, lesson, lessons=result.lessons, progress=result.progress)
         context["celebrations"] = celebrations
-        # What this completion unlocked, and anything awarded meanwhile (a backfill).
-        context["achievement_announcements"] = announcements_claim(user=request.user)
+        context["unlocked"] = result.achievements_unlocked
         return render(request, "courses/lesson_detail.html#completion_update", context)
     for celebration in celebrations:
         messages.success(request, celebration.text, extra_tags=celebration.kind)
@@ -125,7 +128,7 @@ def _lesson_context(
     request: HttpRequest,
     lesson: Lesson,
     *,
-    lessons: list[Lesson] | None = None,
+    lessons: list[LessonRow] | None = None,
     progress: CourseProgress | None = None,
 ) -> dict:
     """Everything the lesson page and its fragments show; reuses what a write returned."""

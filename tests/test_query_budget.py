@@ -28,15 +28,14 @@ def test_htmx_completion_draws_the_fragment_without_reading_the_course_again(
     learner_client, lessons, django_assert_num_queries
 ):
     """Session, user, lesson; the locked transaction from BEGIN to COMMIT (the lock;
-    lessons with the learner's completions; the progress row; insert, update; one query
-    judging every achievement); then whether anything waits to be announced (nothing:
-    no claim). The fragment reuses the lessons and progress the service read under its
-    lock.
+    lessons with the learner's completions; the learner's progress rows; insert,
+    update; one query judging every achievement). The fragment reuses the lessons and
+    progress the service read under its lock, and shows only what it unlocked: no claim.
     """
     AchievementFactory(threshold=10)  # not reached: the rules are checked, nothing unlocked
     learner_client.post(complete_url(lessons[0]), headers={"HX-Request": "true"})
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = learner_client.post(complete_url(lessons[1]), headers={"HX-Request": "true"})
 
     assert response.status_code == 200

@@ -11,8 +11,8 @@ from achievements.models import Rule, Trigger, UserAchievement
 from achievements.services import (
     BACKFILL_BATCH_SIZE,
     achievement_backfill,
-    achievement_backfill_schedule,
 )
+from achievements.tasks import achievement_backfill_schedule
 from courses.models import LessonCompletion
 from tests.factories import (
     AchievementFactory,

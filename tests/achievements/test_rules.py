@@ -294,9 +294,10 @@ def test_the_database_judges_each_rule_as_rule_progress_does(two_courses, four_l
                 if a.course_id in (None, course.pk) and rule_progress(a, stats).reached
             }
             met = rules_met_after_completion(
-                user_id=user.pk,
+                lessons_total=stats.lessons_total,
+                courses_completed=len(stats.completed_course_ids),
                 course_id=course.pk,
-                course_lessons_done=stats.lessons_by_course.get(course.pk, 0),
+                course_lessons=stats.lessons_by_course.get(course.pk, 0),
                 course_complete=course.pk in stats.completed_course_ids,
             )
             judged = set(Achievement.objects.filter(met).values_list("pk", flat=True))
