@@ -12,6 +12,7 @@ from achievements.rules import rule_describe
 from achievements.selectors import achievement_award_pending_user_ids
 from achievements.services import achievement_award_manual, achievement_awards_revoke
 from achievements.tasks import achievement_backfill_schedule
+from courses.admin import NotDeletedAloneAdmin
 
 
 @admin.register(Achievement)
@@ -113,7 +114,7 @@ AUDIT_FIELDS = [
 
 
 @admin.register(UserAchievement)
-class UserAchievementAdmin(admin.ModelAdmin):
+class UserAchievementAdmin(NotDeletedAloneAdmin):
     """Awards are audit records: added by hand or by the rules, revoked with a reason, never
     edited or deleted (a deleted revoked award would be given again by the rules)."""
 
@@ -139,9 +140,6 @@ class UserAchievementAdmin(admin.ModelAdmin):
         return AUDIT_FIELDS if obj else ["user", "achievement", "reason"]
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
     def has_revoke_permission(self, request) -> bool:

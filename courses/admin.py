@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Max
 from django.forms.models import BaseInlineFormSet
 
@@ -76,9 +76,29 @@ class CourseAdmin(admin.ModelAdmin):
         course_completion_refresh(course=form.instance)
 
 
+class NotDeletedAloneAdmin(admin.ModelAdmin):
+    """Rows never deleted alone from the admin, only with what owns them (their learner,
+    their course): no delete action, no delete page. The delete permission stays: the
+    owner's delete page checks it for the rows it takes along."""
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied(f"{self.opts.verbose_name_plural} are not deleted alone.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(UserProgress)
-class UserProgressAdmin(admin.ModelAdmin):
-    """Read-only: progress is derived from completions (delete those to correct it)."""
+class UserProgressAdmin(NotDeletedAloneAdmin):
+    """Read-only: progress is derived from completions (delete those to correct it). A
+    row deleted alone made the dashboard offer "Start" while the course page counted
+    the learner's completions."""
 
     list_display = ["user", "course", "current_lesson", "started_at", "completed_at"]
     list_filter = ["course", ("completed_at", admin.EmptyFieldListFilter)]
@@ -92,11 +112,6 @@ class UserProgressAdmin(admin.ModelAdmin):
         return ["user", "course", "current_lesson", "started_at", "completed_at"]
 
     def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A deleted row would make the dashboard offer "Start" while the course page
-        # counts the learner's completions; it goes with its course or its learner.
         return False
 
 

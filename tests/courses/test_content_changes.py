@@ -120,3 +120,26 @@ def test_service_level_added_then_removed_lesson(learner, finished):
     progress = course_lessons_and_progress(user=learner, course=finished)[1]
     assert progress.percentage == 100  # never above
     assert UserAchievement.objects.filter(user=learner).count() == 2
+
+
+def test_adding_then_removing_a_lesson_gives_back_the_real_completion_date(
+    admin_client, learner, finished
+):
+    """70,000 learners who finished "Welcome" lost the moment they finished it when a
+    lesson was added then removed: the date must be that of their last completion."""
+    row = UserProgress.objects.get(user=learner, course=finished)
+    finished_at = row.completed_at
+    assert finished_at == learner.lesson_completions.latest("completed_at").completed_at
+    url = reverse("admin:courses_course_change", args=[finished.pk])
+
+    admin_client.post(
+        url, _admin_course_data(finished, add={"title": "Bonus", "slug": "bonus", "position": 999})
+    )
+    assert UserProgress.objects.get(pk=row.pk).completed_at is None
+    bonus = list(finished.lessons.order_by("position").values_list("slug", flat=True)).index(
+        "bonus"
+    )
+    admin_client.post(url, _admin_course_data(finished, delete=bonus))
+
+    assert finished.lessons.count() == 4
+    assert UserProgress.objects.get(pk=row.pk).completed_at == finished_at
