@@ -19,7 +19,7 @@ BIND ?= 127.0.0.1:$(PORT)
 # rendered (settings.RELEASE).
 RELEASE ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: run test lint format migrate serve bench clean
+.PHONY: run test lint format migrate serve bench bench-scale clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -51,6 +51,11 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# A database of 100,000 learners (benchmarks/scale.py), e.g.
+# make bench-scale BENCH_ARGS="--learners 2000 --database progress_scale_2k --keep"
+bench-scale: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
