@@ -680,9 +680,10 @@ def _history_move(cursor, history: _History) -> None:
         SELECT setval(pg_get_serial_sequence('auth_user', 'id'), (SELECT max(id) FROM auth_user));
         DROP TABLE scale_name;
 
-        INSERT INTO achievements_learnerprofile (user_id, time_zone)
-        SELECT u.id, l.time_zone FROM scale_learner l JOIN scale_uid u USING (g)
-        WHERE l.time_zone IS NOT NULL ORDER BY u.id;
+        -- Every account has its row (sign-up makes it): the lock and the page token.
+        INSERT INTO accounts_learnerprofile (user_id, time_zone, page_token)
+        SELECT u.id, coalesce(l.time_zone, ''), substr(md5(u.id::text || random()::text), 1, 16)
+        FROM scale_learner l JOIN scale_uid u USING (g) ORDER BY u.id;
 
         -- Completion ids follow completed_at: a learner's rows lie all over the table.
         INSERT INTO courses_lessoncompletion (user_id, lesson_id, completed_at)
@@ -691,9 +692,13 @@ def _history_move(cursor, history: _History) -> None:
         ORDER BY c.completed_at, u.id, c.lesson_id;
 
         INSERT INTO courses_userprogress (user_id, course_id, current_lesson_id, started_at,
-                                          completed_at)
-        SELECT u.id, p.course_id, p.current_lesson_id, p.started_at, p.completed_at
+                                          completed_at, lessons_done)
+        SELECT u.id, p.course_id, p.current_lesson_id, p.started_at, p.completed_at,
+               coalesce(d.n, 0)
         FROM scale_progress p JOIN scale_uid u USING (g)
+        LEFT JOIN (SELECT c.g, l.course_id, count(*) AS n
+                   FROM scale_completion c JOIN courses_lesson l ON l.id = c.lesson_id
+                   GROUP BY 1, 2) d ON d.g = p.g AND d.course_id = p.course_id
         ORDER BY p.started_at, u.id, p.course_id;
         """,
         [password, HEAVY_USERNAME],
@@ -732,10 +737,11 @@ def _awards_create(cursor) -> None:
             FROM courses_userprogress WHERE completed_at IS NOT NULL
         ), local_day AS (  -- each learner's days with a completion, in their time zone
             SELECT c.user_id,
-                   (c.completed_at AT TIME ZONE coalesce(p.time_zone, %(zone)s))::date AS day,
+                   (c.completed_at AT TIME ZONE coalesce(nullif(p.time_zone, ''), %(zone)s))::date
+                   AS day,
                    min(c.completed_at) AS first_at
             FROM courses_lessoncompletion c
-            LEFT JOIN achievements_learnerprofile p ON p.user_id = c.user_id
+            LEFT JOIN accounts_learnerprofile p ON p.user_id = c.user_id
             GROUP BY 1, 2
         ), run AS (  -- consecutive days share day - (its rank): one value per run
             SELECT user_id, day, first_at,
@@ -834,7 +840,7 @@ def _summary(cursor) -> dict:
         ("completions", "courses_lessoncompletion"),
         ("achievements", "achievements_achievement"),
         ("awards", "achievements_userachievement"),
-        ("profiles", "achievements_learnerprofile"),
+        ("profiles with a time zone", "accounts_learnerprofile WHERE time_zone <> ''"),
     ):
         cursor.execute(f"SELECT count(*) FROM {table}")
         counts[key] = cursor.fetchone()[0]
@@ -872,6 +878,11 @@ CHECKS = {
            OR (d.n = s.n) IS DISTINCT FROM (p.completed_at IS NOT NULL)
            OR (d.n = s.n AND p.completed_at <> d.last_at)
            OR (d.n = s.n) IS DISTINCT FROM (p.current_lesson_id IS NULL)
+           OR p.lessons_done <> d.n
+    """,
+    "accounts without their profile row": """
+        SELECT count(*) FROM auth_user u
+        WHERE NOT EXISTS (SELECT FROM accounts_learnerprofile p WHERE p.user_id = u.id)
     """,
     "current lessons that are not the next lesson to do": """
         WITH last_done AS (  -- the lesson completed last in each started course
