@@ -1,12 +1,10 @@
 """What each rule type means, in the three ways the app needs it.
 
-- `rule_progress` judges one learner from `LearnerStats` (fetched once per check, in a
-  fixed number of queries, whatever the number of achievements), and reports
-  "current / target" for display and for a full re-judging (a time zone change);
-- `rules_met_after_completion` is what a completion can have changed, as a filter on
-  achievement rows built from the counts the completion knows: the live check finds
-  every candidate in one query (streaks excepted: their days depend on the learner's
-  time zone, so Python counts them, with `achievements.streaks`);
+- `rule_progress` judges one learner from `LearnerStats`, and reports "current /
+  target": for display (the achievements page, from the learner's completions), for a
+  full re-judging (a time zone change), and for the live check after each completion
+  (from the learner's progress rows, which count their lessons per course; streak days
+  read for the last days only, with `achievements.streaks`);
 - `rule_qualifying_user_ids` finds every qualifying learner in bulk, for backfill, in a
   fixed number of queries whatever the number of learners.
 
@@ -20,7 +18,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from accounts.models import LearnerProfile
 from accounts.time_zones import time_zone_get
@@ -75,30 +73,6 @@ def rule_progress(achievement: Achievement, stats: LearnerStats) -> RuleProgress
         case Rule.STREAK_DAYS:
             return RuleProgress(stats.longest_streak, threshold, "days in a row")
     raise ValueError(f"Unknown rule {achievement.rule!r}")
-
-
-def rules_met_after_completion(
-    *, lessons_total: int, courses_completed: int, course_id: int, course_lessons: int,
-    course_complete: bool,
-) -> Q:  # fmt: skip
-    """The achievements a learner meets right after a completion in one course, as a
-    filter on achievement rows built from plain integers; streak achievements all pass,
-    for Python to judge.
-
-    A completion changes the learner's lesson total, their count in this course, whether
-    this course is complete and so how many are: those are judged here. Other courses
-    cannot have changed: a rule about one of them met before its achievement existed is
-    the backfill's, as the admin's save schedules it.
-    """
-    met = (
-        Q(rule=Rule.STREAK_DAYS)
-        | Q(rule=Rule.LESSONS_COMPLETED, threshold__lte=lessons_total)
-        | Q(rule=Rule.COURSES_COMPLETED, threshold__lte=courses_completed)
-        | Q(rule=Rule.COURSE_LESSONS_COMPLETED, course_id=course_id, threshold__lte=course_lessons)
-    )
-    if course_complete:
-        met |= Q(rule=Rule.COURSE_COMPLETED, course_id=course_id)
-    return met
 
 
 def rule_qualifying_user_ids(achievement: Achievement) -> set[int]:

@@ -86,7 +86,13 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare a statement itself once a connection has
+    # run it five times (its prepare_threshold): PostgreSQL then skips planning it, about
+    # a third of the database's CPU per completion (docs/performance.md). Behind a
+    # transaction-mode pooler this needs PgBouncer 1.22+ (max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite defaults lose parallel writes to "database is locked": take the
     # write lock when the transaction starts and wait for it instead of failing.
     DATABASES["default"]["OPTIONS"] = {
