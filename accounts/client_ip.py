@@ -10,3 +10,8 @@ from django.http import HttpRequest
 
 def client_ip(request: HttpRequest) -> str:
     return request.META.get(settings.CLIENT_IP_HEADER) or request.META.get("REMOTE_ADDR", "")
+
+
+def client_ip_key(group: str, request: HttpRequest) -> str:
+    """The same address, as django-ratelimit asks for its key."""
+    return client_ip(request)

@@ -30,6 +30,12 @@ class LearnerProfile(models.Model):
         validators=[validate_time_zone],
         help_text="Streaks count calendar days in this time zone; empty: the site's.",
     )
+    username_skeleton = models.CharField(
+        max_length=150,
+        db_index=True,
+        editable=False,
+        help_text="What the username looks like (accounts.usernames): no look-alike signs up.",
+    )
     page_token = models.CharField(
         max_length=16,
         default=page_token_new,

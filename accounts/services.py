@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from accounts.models import LearnerProfile, page_token_new
 from accounts.time_zones import validate_time_zone
+from accounts.usernames import username_skeleton
 
 
 def learner_lock(*, user: AbstractBaseUser) -> None:
@@ -21,7 +22,10 @@ def learner_lock(*, user: AbstractBaseUser) -> None:
     if not LearnerProfile.objects.filter(user=user).update(page_token=page_token_new()):
         # An account made without the profile (bulk_create, a fixture): make it once.
         # The unique user column decides between two first writes; the second waits.
-        LearnerProfile.objects.bulk_create([LearnerProfile(user=user)], ignore_conflicts=True)
+        profile = LearnerProfile(
+            user=user, username_skeleton=username_skeleton(user.get_username())
+        )
+        LearnerProfile.objects.bulk_create([profile], ignore_conflicts=True)
         LearnerProfile.objects.filter(user=user).update(page_token=page_token_new())
 
 
@@ -42,9 +46,12 @@ def learners_lock(*, user_ids: Iterable[int]) -> list[int]:
     return locked
 
 
-def learner_profile_create(*, user: AbstractBaseUser) -> None:
-    """The row every account has, made with the account (see `AccountsConfig.ready`)."""
-    LearnerProfile.objects.get_or_create(user=user)
+def learner_profile_save(*, user: AbstractBaseUser) -> None:
+    """The row every account has, made with the account and kept in step with its
+    username (see `AccountsConfig.ready`)."""
+    LearnerProfile.objects.update_or_create(
+        user=user, defaults={"username_skeleton": username_skeleton(user.get_username())}
+    )
 
 
 def learner_time_zone_set(*, user: AbstractBaseUser, time_zone: str) -> None:

@@ -1,23 +1,33 @@
 """Account pages the auth app does not ship: sign-up, the learner's profile, a ping."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
 
-from accounts.forms import LearnerProfileForm
+from accounts.forms import LearnerProfileForm, SignUpForm
 from accounts.selectors import learner_time_zone_name
 from achievements.services import announcements_claim, learner_time_zone_change
 
 
+def _signup_rate(group: str, request: HttpRequest) -> str:
+    return settings.SIGNUP_RATE
+
+
+@ratelimit(key="accounts.client_ip.client_ip_key", rate=_signup_rate, method="POST", block=False)
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign-up, throttled per client address (SIGNUP_RATE): one address making accounts
+    by the dozen is refused with 429 until the window has passed."""
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = UserCreationForm(request.POST or None)
+    if request.limited:
+        return render(request, "registration/signup_throttled.html", status=429)
+    form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -144,6 +145,14 @@ else:
             "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:{RELEASE}",
         }
     }
+# Throttling counters (sign-up): shared through Redis like the pages, but under a prefix
+# a new release does not change; without Redis, counted per process.
+CACHES["throttle"] = (
+    {**CACHES["default"], "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:throttle"}
+    if "LOCATION" in CACHES["default"]
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+)
+RATELIMIT_USE_CACHE = "throttle"
 
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -189,6 +198,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Database sessions whose lost connection is a 500, not "your session was deleted".
+SESSION_ENGINE = "accounts.sessions"
 
 # Strict policy: no inline script or style anywhere; htmx's own indicator <style>
 # is switched off in the base template's htmx-config meta tag.
@@ -238,6 +249,10 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 # Behind a proxy every request comes from the proxy's address: name the header in which
 # the proxy puts the client's address (e.g. HTTP_X_REAL_IP), or one lockout blocks all.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
+# Sign-up throttling (django-ratelimit, per client address, in the shared cache; open
+# when the cache is down rather than refusing every sign-up).
+SIGNUP_RATE = env.str("SIGNUP_RATE", default="5/h")
+RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,
@@ -247,6 +262,9 @@ LOGGING = {
     # process manager's log with gunicorn's own.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # An unreachable Redis: one line a minute, the first with its traceback.
+    "filters": {"cache_errors": {"()": "courses.cache_errors.CacheErrorLogFilter"}},
+    "loggers": {"django_redis.cache": {"filters": ["cache_errors"]}},
 }
 
 # `python manage.py test` runs the same pytest suite as `pytest`.

@@ -4,8 +4,12 @@ Each test first has a page cached, then changes something the page shows, the wa
 learner or an admin changes it, and checks the next load shows the change.
 """
 
+import logging
+import math
 import re
+import sys
 import threading
+import time
 
 import pytest
 from django.db import transaction
@@ -297,3 +301,58 @@ def test_a_page_read_while_a_content_edit_commits_is_not_cached_stale(client, le
 
     assert "Testing, Revised" in client.get(DASHBOARD).text
     assert "A new lesson" in client.get(course_url(course)).text
+
+
+def test_an_unreachable_cache_logs_one_line_a_minute_not_a_traceback_a_request(
+    settings, learner_client, lessons, caplog
+):
+    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
+    }
+    for configured in logging.getLogger("django_redis.cache").filters:
+        configured.last_seen = -math.inf  # an outage begins now, whatever ran before
+    for _ in range(20):
+        assert learner_client.get(DASHBOARD).status_code == 200
+
+    logged = [r for r in caplog.records if r.name == "django_redis.cache"]
+    assert len(logged) == 1
+    assert logged[0].exc_info is not None  # the first keeps its traceback
+
+
+def test_the_cache_error_filter_counts_what_it_holds_back():
+    from courses.cache_errors import CacheErrorLogFilter
+
+    quiet = 0.2
+    log = CacheErrorLogFilter(seconds=quiet)
+
+    def record():
+        try:
+            raise ConnectionError("no Redis")
+        except ConnectionError:
+            return logging.LogRecord(
+                "django_redis.cache",
+                logging.ERROR,
+                "",
+                0,
+                "Exception ignored",
+                None,
+                sys.exc_info(),
+            )
+
+    first = record()
+    assert log.filter(first) and first.exc_info
+    assert not any(log.filter(record()) for _ in range(50))  # the same minute: held back
+    time.sleep(quiet * 0.6)
+    assert not log.filter(record())
+    time.sleep(quiet * 0.6)  # still failing, a window later: one line, no traceback
+    summary = record()
+    assert log.filter(summary)
+    assert summary.exc_info is None and "51 more" in summary.msg
+    time.sleep(quiet * 1.2)  # quiet for a window: a new outage, with its traceback
+    again = record()
+    assert log.filter(again) and again.exc_info

@@ -208,3 +208,22 @@ class TestProductionSettings:
 
         assert result.returncode != 0
         assert "Set SECRET_KEY when DEBUG is off" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["dashboard", "achievement_list", "learner_profile"])
+def test_signed_in_pages_are_never_kept_by_a_shared_cache(learner_client, url_name):
+    response = learner_client.get(reverse(url_name))
+
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= cache_control
+
+
+@pytest.mark.django_db
+def test_a_signed_in_htmx_fragment_is_private_too(learner_client, lessons):
+    lesson = lessons[0]
+    response = learner_client.post(
+        reverse("lesson_complete", args=[lesson.course.slug, lesson.slug]),
+        headers={"HX-Request": "true"},
+    )
+    assert "no-store" in response["Cache-Control"]

@@ -1,0 +1,16 @@
+from django.utils.cache import add_never_cache_headers
+
+
+class PrivatePagesMiddleware:
+    """A signed-in learner's pages are theirs: no shared proxy or browser cache may keep
+    them (`Cache-Control: private, no-store`, …). Responses that say how they may be
+    cached (public credential pages, static files) keep what they say."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
