@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
+# IMS Global's Open Badges validator, for the credentials tests: its own environment,
+# since its pins break Django's (requirements/validator.txt).
+VALIDATOR := .venv-validator
+VALIDATOR_STAMP := $(VALIDATOR)/.installed
 # gunicorn's control socket is one fixed path per user: two servers on a host would fight
 # over it, and nothing here uses it (--no-control-socket).
 # Sync workers: one request at a time each, so 3 keep 2 cores busy while one waits on
@@ -31,6 +35,11 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
+
+$(VALIDATOR_STAMP): requirements/validator.txt | $(BIN)/python
+	$(PYTHON) -m venv $(VALIDATOR)
+	$(VALIDATOR)/bin/python -m pip install --quiet --no-deps -r requirements/validator.txt
+	@touch $(VALIDATOR_STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -57,7 +66,7 @@ bench: $(BENCH_STAMP)
 bench-scale: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(VALIDATOR_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -69,4 +78,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) $(VALIDATOR) db.sqlite3 staticfiles .pytest_cache

@@ -11,6 +11,8 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+        # Cache-Control first: a public response must not read the session (that alone
+        # would add "Vary: Cookie" and make every visitor's copy a different one).
+        if not response.has_header("Cache-Control") and request.user.is_authenticated:
             add_never_cache_headers(response)
         return response

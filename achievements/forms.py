@@ -134,5 +134,6 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Recorded with your name and the time, and shown in the award's history.",
+        help_text="Recorded with your name and the time, and published with the revoked "
+        "credential (its public page and Open Badges assertion say why).",
     )

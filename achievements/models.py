@@ -9,6 +9,8 @@ hand and why, and who revoked it and why. Revoking keeps the row (so the history
 and the rules never award it to that learner again); only a manual award can.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -40,6 +42,12 @@ STREAK_DAYS_MAX = 3_660  # ten years of days in a row
 
 class Achievement(models.Model):
     name = models.CharField(max_length=120, unique=True)
+    public_id = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Names its Open Badges BadgeClass in public URLs (credentials).",
+    )
     description = models.CharField(max_length=300)
     icon = models.CharField(max_length=40, choices=Icon.choices, default=Icon.TROPHY)
     rule = models.CharField(max_length=40, choices=Rule.choices, default=Rule.LESSONS_COMPLETED)
@@ -99,6 +107,14 @@ class UserAchievement(models.Model):
     # Awards are the audit trail: an achievement someone holds (or held) is deactivated,
     # not deleted.
     achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="unlocks")
+    # The award as an Open Badges assertion (credentials): random, so its public URL
+    # cannot be guessed; a page the learner chooses to show, private until they do.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    is_public = models.BooleanField(
+        "public page",
+        default=False,
+        help_text="The learner shows this award's page to anyone with its link.",
+    )
     unlocked_at = models.DateTimeField(auto_now_add=True)
     announced_at = models.DateTimeField(
         null=True,

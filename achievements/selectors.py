@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -96,6 +97,9 @@ class AchievementStatus:
     achievement: Achievement
     progress: RuleProgress
     unlocked_at: datetime | None
+    # The award, when unlocked: its public id and whether its page is shown (credentials).
+    public_id: UUID | None = None
+    is_public: bool = False
 
     @property
     def is_unlocked(self) -> bool:
@@ -104,17 +108,18 @@ class AchievementStatus:
 
 def achievement_statuses(*, user: AbstractBaseUser) -> list[AchievementStatus]:
     """Every active achievement with this learner's standing: unlocked first, newest first."""
-    unlocked = dict(
-        UserAchievement.objects.filter(user=user, revoked_at__isnull=True).values_list(
-            "achievement_id", "unlocked_at"
-        )
-    )
+    unlocked = {
+        achievement_id: {"unlocked_at": at, "public_id": public_id, "is_public": is_public}
+        for achievement_id, at, public_id, is_public in UserAchievement.objects.filter(
+            user=user, revoked_at__isnull=True
+        ).values_list("achievement_id", "unlocked_at", "public_id", "is_public")
+    }
     stats = learner_stats_get(user=user)
     statuses = [
         AchievementStatus(
             achievement=achievement,
             progress=rule_progress(achievement, stats),
-            unlocked_at=unlocked.get(achievement.id),
+            **unlocked.get(achievement.id, {"unlocked_at": None}),
         )
         for achievement in Achievement.objects.filter(is_active=True).select_related("course")
     ]

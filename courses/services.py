@@ -11,6 +11,7 @@ line of defence. Different learners never wait for each other.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -35,6 +36,7 @@ from courses.selectors import (
     course_progress_build,
     learner_progress_rows,
 )
+from courses.signals import course_completed
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,9 @@ def lesson_complete(
     current = next_lesson if changed else before.current_lesson
     _progress_save(user=user, state=state, current=current, now=now)
     after = state.progress()
+    finished = after.is_completed and not before.is_completed
+    if finished:
+        _course_completed_on_commit(course=state.course, user_ids=[user.pk])
     unlocked = []
     if changed or after.is_completed != before.is_completed:
         unlocked = achievements_award_for_completion(
@@ -129,7 +134,7 @@ def lesson_complete(
         progress=after,
         next_lesson=next_lesson,
         milestones_crossed=milestones_crossed(before=before.percentage, after=after.percentage),
-        course_completed=after.is_completed and not before.is_completed,
+        course_completed=finished,
         achievements_unlocked=tuple(unlocked),
     )
 
@@ -221,7 +226,16 @@ def progress_recompute(*, course: Course, user_ids: Iterable[int] | None = None)
         .values("pk")[:1]
     )
     rows.filter(completed_at=None, current_lesson=None).update(current_lesson=first_left)
+    if completed:
+        _course_completed_on_commit(course=course, user_ids=None)
     return bool(completed)
+
+
+def _course_completed_on_commit(*, course: Course, user_ids: list[int] | None) -> None:
+    """`course_completed` once this transaction commits (no statement inside it); robust:
+    what a listener fails to do never fails the committed completion."""
+    send = partial(course_completed.send, sender=Course, course=course, user_ids=user_ids)
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic

@@ -10,8 +10,14 @@ lock, which replaces their token (`accounts.services.learner_lock`).
 
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from courses.page_cache import content_changed
+
+# Sent once a transaction in which learners completed a course has committed (sender:
+# Course), with `course` and `user_ids`: those learners, or None for "every learner now
+# complete in this course" (lessons removed). What listens (credentials) sees the commit.
+course_completed = Signal()
 
 
 def _content_changed(**kwargs) -> None:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "achievements",
+    "credentials",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,14 @@ LOGGING = {
     "filters": {"cache_errors": {"()": "courses.cache_errors.CacheErrorLogFilter"}},
     "loggers": {"django_redis.cache": {"filters": ["cache_errors"]}},
 }
+
+# Credentials (README "Credentials"): who issues the Open Badges and certificates, and how
+# long shared HTTP caches may keep a public credential (so a revocation shows there
+# within that many seconds).
+BADGE_ISSUER_NAME = env.str("BADGE_ISSUER_NAME", default="Progress Academy (demo)")
+BADGE_ISSUER_URL = env.str("BADGE_ISSUER_URL", default="")  # empty: this site's home page
+BADGE_ISSUER_EMAIL = env.str("BADGE_ISSUER_EMAIL", default="badges@example.org")
+CREDENTIALS_MAX_AGE = env.int("CREDENTIALS_MAX_AGE", default=300)
 
 # `python manage.py test` runs the same pytest suite as `pytest`.
 TEST_RUNNER = "pytest_django.runner.TestRunner"

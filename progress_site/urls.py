@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("courses.urls")),
+    path("", include("credentials.urls")),
     path("achievements/", include("achievements.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
