@@ -34,9 +34,9 @@ def certificates_issue(
     Safe to run at any time, late or twice: it issues from the state it finds, under
     the learners' locks, re-reading who is complete and uncertified once they are held,
     so a parallel run, completion or undo is either seen whole or not at all; the
-    unique constraint has the last word (ON CONFLICT DO NOTHING). One learner: five
-    statements (the lock, who is pending, the insert). Every learner of a course: one
-    more, and the rest per batch of `batch_size`.
+    unique constraint has the last word (ON CONFLICT DO NOTHING). Statements: four per
+    batch of `batch_size` learners (their locked rows, their new page tokens, who is
+    pending, the insert), and one more for every learner of a course (who is pending).
     """
     if user_ids is None:
         pending = certificate_pending_rows(course_id=course_id).values_list("user_id", flat=True)
