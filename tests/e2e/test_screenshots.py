@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from achievements.models import UserAchievement
 from courses.models import Course, UserProgress
 from courses.services import lesson_complete
+from credentials.models import Certificate
 from tests.e2e.helpers import sign_in_context
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -32,6 +33,8 @@ def demo_learner():
     """The `demo` account part-way through: one course done, two under way."""
     call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     demo = get_user_model().objects.get(username="demo")
+    demo.last_name = "Learner"  # the name its certificate prints
+    demo.save()
     started = [
         ("welcome-to-the-platform", 1),
         ("python-foundations", 3),
@@ -70,3 +73,13 @@ def test_take_screenshots(new_context, live_server):
     expect(page.locator(".progress__fill.pct-57")).to_be_visible()  # settled
     page.mouse.move(1100, 820)  # over the toasts: they stay while hovered
     page.screenshot(path=OUT / "lesson.png")
+
+    # Credentials: the certificate of the course finished, and a badge made public.
+    certificate = Certificate.objects.get(user=demo)
+    page.goto(f"{live_server.url}/certificates/{certificate.public_id}/")
+    page.screenshot(path=OUT / "certificate.png")
+    award = UserAchievement.objects.get(user=demo, achievement__name="First steps")
+    award.is_public = True
+    award.save()
+    page.goto(f"{live_server.url}/badges/{award.public_id}/")
+    page.screenshot(path=OUT / "badge.png")
