@@ -24,8 +24,3 @@ def other_client(client, db):
     """Signed in as someone else than the learner."""
     client.force_login(UserFactory(username="grace"))
     return client
-
-
-def complete_course(user, lessons) -> None:
-    for lesson in lessons:
-        lesson_complete(user=user, lesson=lesson)

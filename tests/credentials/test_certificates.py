@@ -1,9 +1,12 @@
 """Course certificates: issued once when a course is complete, kept, printable, verifiable
 by anyone with the link, revoked by an admin with a reason."""
 
+import io
+
 import pytest
 import segno
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db.models import ProtectedError
 from django.urls import reverse
 
@@ -12,8 +15,8 @@ from courses.services import course_completion_refresh, lesson_complete, lesson_
 from credentials.models import Certificate
 from credentials.services import certificates_issue, certificates_revoke
 from credentials.tasks import certificates_issue_task
-from tests.credentials.conftest import complete_course
-from tests.factories import LessonFactory, UserFactory
+from tests.credentials.helpers import complete_course
+from tests.factories import CourseFactory, LessonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +96,21 @@ def test_removing_the_last_missing_lesson_issues_to_everyone_it_completes(
     assert set(Certificate.objects.values_list("user__username", flat=True)) == {"ada", "grace"}
 
 
-def test_a_backfill_issues_what_a_course_finished_before_certificates_existed(course, lessons):
-    learners = [UserFactory() for _ in range(5)]
-    for user in learners:
-        complete_course(user, lessons)
+def test_a_backfill_issues_what_courses_finished_before_certificates_existed(course, lessons):
+    for _ in range(5):
+        complete_course(UserFactory(), lessons)  # on_commit never runs here: no certificate
+    other = CourseFactory(lessons=1)
+    complete_course(UserFactory(), list(other.lessons.all()))
+    out = io.StringIO()
 
-    assert certificates_issue(course_id=course.pk, batch_size=2) == 5
-    assert certificates_issue(course_id=course.pk, batch_size=2) == 0
+    call_command("issue_certificates", "--course", course.slug, "--batch-size", "2", stdout=out)
+    assert "issued 5 certificate(s)" in out.getvalue()
+    call_command("issue_certificates", stdout=out)
+
+    assert "Intro to Testing: issued 0" in out.getvalue()
+    assert Certificate.objects.count() == 6
+    with pytest.raises(CommandError):
+        call_command("issue_certificates", "--course", "nope")
 
 
 class TestLinks:

@@ -11,7 +11,7 @@ from courses.services import lesson_complete
 from credentials.models import Certificate
 from credentials.services import certificates_issue
 from tests.courses.test_query_counts import COMPLETION_QUERIES
-from tests.credentials.conftest import complete_course
+from tests.credentials.helpers import complete_course
 from tests.factories import AchievementFactory, CourseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
