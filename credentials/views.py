@@ -6,7 +6,7 @@ gets, which HTTP caches (a CDN) may keep for CREDENTIALS_MAX_AGE seconds, keyed 
 and Accept. That is also how long a revocation, or a page made private, may take to show
 through such a cache; the site itself caches none of them, so every response it sends
 reads the credential's state as it is. A page that may become public at any moment (a
-private one) is never cached at all.
+private one) is never cached at all. HEAD is answered too (`require_safe`), as caches ask.
 """
 
 import io
@@ -27,7 +27,12 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, pat
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from openbadges_bakery import bake
 
 from achievements.models import UserAchievement
@@ -65,12 +70,12 @@ def _not_shown(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def issuer(request: HttpRequest) -> HttpResponse:
     return _document(request, documents.issuer_document(request.build_absolute_uri))
 
 
-@require_GET
+@require_safe
 def revocation_list(request: HttpRequest) -> HttpResponse:
     revoked = selectors.revoked_awards()
     return _document(
@@ -78,7 +83,7 @@ def revocation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def badge_class(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The BadgeClass as JSON-LD, or its page (what it is, and its criteria) to browsers."""
     achievement = selectors.badge_class_get(public_id=public_id)
@@ -92,7 +97,7 @@ def badge_class(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _public(render(request, "credentials/badge_class.html", context))
 
 
-@require_GET
+@require_safe
 def badge(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """An award: its hosted assertion (JSON-LD) for verifiers, its page for people.
 
@@ -151,7 +156,7 @@ def _issuer_context() -> dict:
     return {"issuer_name": settings.BADGE_ISSUER_NAME}
 
 
-@require_GET
+@require_safe
 def certificate(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """A certificate's printable page, which anyone with its link can check, or its JSON-LD."""
     found = selectors.certificate_get(public_id=public_id)

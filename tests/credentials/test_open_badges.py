@@ -293,6 +293,13 @@ class TestPublicResponses:
             assert not after.cookies
         assert b"Sign out" not in signed_in[0].content
 
+    def test_caches_may_ask_with_head_and_browsers_read_the_json(self, client, award, achievement):
+        for url in self.urls(award, achievement):
+            head = client.head(url, HTTP_ACCEPT="application/ld+json")
+            assert head.status_code == 200, url
+            assert "public" in head["Cache-Control"]
+            assert head["Access-Control-Allow-Origin"] == "*"
+
     def test_the_max_age_comes_from_the_settings(self, client, award, achievement, settings):
         settings.CREDENTIALS_MAX_AGE = 60
 
