@@ -5,7 +5,8 @@ from django.db.models import Count, F, Max
 from django.forms.models import BaseInlineFormSet
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
-from courses.services import completions_delete, course_completion_refresh
+from courses.services import completions_delete
+from courses.tasks import course_progress_refresh_schedule
 
 
 class LessonInlineForm(forms.ModelForm):
@@ -72,8 +73,9 @@ class CourseAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Lessons may have been added or removed: keep completion dates true.
-        course_completion_refresh(course=form.instance)
+        if any(f.new_objects or f.deleted_objects for f in formsets):
+            # Lessons were added or removed: learners' progress follows, on the worker.
+            course_progress_refresh_schedule(course=form.instance)
 
 
 class NotDeletedAloneAdmin(admin.ModelAdmin):
