@@ -163,6 +163,13 @@ class UserAchievement(models.Model):
                 condition=Q(announced_at__isnull=True),
                 name="achievement_unannounced",
             ),
+            # The admin's newest-first list, and each achievement's holders counted.
+            models.Index(fields=["unlocked_at", "id"], name="award_by_time"),
+            models.Index(
+                fields=["achievement", "user"],
+                condition=Q(revoked_at__isnull=True),
+                name="award_held_by_achievement",
+            ),
         ]
 
     def __str__(self) -> str:
