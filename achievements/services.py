@@ -1,7 +1,7 @@
 """Write side of achievements: awarding (live, backfill, by hand), revoking, announcing."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import batched
@@ -173,6 +173,7 @@ def achievement_backfill(
     batch_size: int = BACKFILL_BATCH_SIZE,
     dry_run: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
+    values: Mapping[int, int] | None = None,
 ) -> int:
     """Award the achievement to every learner who qualifies now and never held it.
 
@@ -182,13 +183,14 @@ def achievement_backfill(
     completion holding a learner's lock and a batch holding the new award row would
     wait for each other (deadlock). ON CONFLICT DO NOTHING has the last word: a learner
     awarded meanwhile (by a completion, or the same backfill run twice) keeps one award.
-    `progress(learners, done, awarded)` is told after the count and after each batch.
+    `progress(learners, done, awarded)` is told after the count and after each batch;
+    `values`, the rule's counts when the caller has them (`rules.rule_values`).
     Queries: at most 4, plus four per batch (the lock, who holds it, the insert).
     """
     achievement = Achievement.objects.select_related("course").get(pk=achievement_id)
-    user_ids = achievement_award_pending_user_ids(achievement=achievement)
-    if not achievement.is_active:
-        user_ids = []
+    user_ids = []
+    if achievement.is_active:
+        user_ids = achievement_award_pending_user_ids(achievement=achievement, values=values)
     if dry_run:
         return len(user_ids)
     snapshot = rule_snapshot(achievement)
