@@ -76,9 +76,10 @@ class CourseAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if any(f.new_objects or f.deleted_objects for f in formsets):
+        removed = any(f.deleted_objects for f in formsets)
+        if removed or any(f.new_objects for f in formsets):
             # Lessons were added or removed: learners' progress follows, on the worker.
-            course_progress_refresh_schedule(course=form.instance)
+            course_progress_refresh_schedule(course=form.instance, lessons_removed=removed)
 
 
 class CappedCountPaginator(Paginator):
