@@ -54,6 +54,10 @@ serve: $(STAMP)
 	DEBUG=0 RELEASE=$(RELEASE) $(BIN)/gunicorn progress_site.wsgi --bind $(BIND) --workers $(WORKERS) \
 		--error-logfile - --graceful-timeout 20 --no-control-socket
 
+# The task worker production needs beside `make serve` (backfills, lesson-edit follow-ups).
+worker: $(STAMP)
+	DEBUG=0 RELEASE=$(RELEASE) $(BIN)/python manage.py db_worker
+
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@touch $(BENCH_STAMP)

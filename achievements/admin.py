@@ -1,23 +1,27 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.forms.forms import NON_FIELD_ERRORS
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from achievements.forms import AchievementAdminForm, ManualAwardForm, RevokeForm
-from achievements.models import Achievement, UserAchievement
+from achievements.models import Achievement, Backfill, UserAchievement
 from achievements.rules import rule_describe
 from achievements.selectors import achievement_award_pending_user_ids
 from achievements.services import achievement_award_manual, achievement_awards_revoke
 from achievements.tasks import achievement_backfill_schedule
-from courses.admin import NotDeletedAloneAdmin
+from courses.admin import LargeTableAdmin, NotDeletedAloneAdmin
 
 
 @admin.register(Achievement)
 class AchievementAdmin(admin.ModelAdmin):
     form = AchievementAdminForm
+    readonly_fields = ["backfills"]
     list_display = ["icon_preview", "name", "rule_summary", "is_active", "unlock_count"]
     list_display_links = ["icon_preview", "name"]
     list_filter = ["is_active", "rule", "course"]
@@ -27,6 +31,7 @@ class AchievementAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "description", "icon", "is_active"]}),
         ("Rule", {"fields": ["rule", "threshold", "course", "award_confirmation"]}),
+        ("Awarding learners who already qualify", {"fields": ["backfills"]}),
     ]
 
     class Media:
@@ -34,12 +39,44 @@ class AchievementAdmin(admin.ModelAdmin):
         css = {"all": ["css/achievement_admin.css"]}
 
     def get_queryset(self, request):
-        held = Count("unlocks", filter=Q(unlocks__revoked_at__isnull=True))
-        return super().get_queryset(request).annotate(unlock_count=held)
+        # Counted per achievement on the index of held awards alone (COUNT(*): no row
+        # is read), rather than grouping every award.
+        held = (
+            UserAchievement.objects.filter(achievement=OuterRef("pk"), revoked_at__isnull=True)
+            .order_by()
+            .values("achievement")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(unlock_count=Coalesce(Subquery(held), 0))
 
     @admin.display(description="learners holding it", ordering="unlock_count")
     def unlock_count(self, achievement: Achievement) -> int:
         return achievement.unlock_count
+
+    @admin.display(description="backfills, newest first")
+    def backfills(self, achievement: Achievement) -> str:
+        """What the worker did or is doing for this achievement (achievements.tasks)."""
+        runs = achievement.backfills.all()[:5] if achievement.pk else []
+        if not runs:
+            return "None yet."
+        return format_html(
+            '<ul class="backfills">{}</ul>',
+            format_html_join(
+                "",
+                '<li><strong>{}</strong>: {} <time datetime="{}">{}</time>{}</li>',
+                (
+                    (
+                        run.get_state_display(),
+                        _backfill_progress(run),
+                        run.updated_at.isoformat(),
+                        date_format(localtime(run.updated_at), "DATETIME_FORMAT"),
+                        f" ({run.error})" if run.error else "",
+                    )
+                    for run in runs
+                ),
+            ),
+        )
 
     @admin.display(description="icon")
     def icon_preview(self, achievement: Achievement) -> str:
@@ -60,12 +97,12 @@ class AchievementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if form.awards_may_change:
-            achievement_backfill_schedule(achievement=obj)
+            achievement_backfill_schedule(achievement=obj, requested_by=request.user)
             if form.pending_awards:
                 self.message_user(
                     request,
-                    f"“{obj}” is being awarded to the {form.pending_awards} learner(s) who "
-                    "already qualify.",
+                    f"Awarding “{obj}” to {form.pending_awards} learner(s) in the background: "
+                    "its page shows how far it got.",
                     messages.INFO,
                 )
 
@@ -75,10 +112,11 @@ class AchievementAdmin(admin.ModelAdmin):
         active = list(queryset.filter(is_active=True).select_related("course"))
         if request.POST.get("confirm") == "yes":
             for achievement in active:
-                achievement_backfill_schedule(achievement=achievement)
+                achievement_backfill_schedule(achievement=achievement, requested_by=request.user)
             self.message_user(
                 request,
-                f"Awarding {len(active)} achievement(s) to the learners who qualify.",
+                f"Awarding {len(active)} achievement(s) to the learners who qualify, in the "
+                "background: each achievement's page shows how far it got.",
                 messages.SUCCESS,
             )
             return None
@@ -95,6 +133,16 @@ class AchievementAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/achievements/achievement/award_confirmation.html", context
         )
+
+
+def _backfill_progress(run: Backfill) -> str:
+    if run.state == Backfill.State.QUEUED:
+        return "waiting for the worker, since"
+    if run.learners is None:
+        return "counting learners who qualify, since"
+    if run.state == Backfill.State.RUNNING:
+        return f"{run.learners_done} of {run.learners} learners, last progress"
+    return f"{run.awarded} learner(s) awarded of {run.learners} who qualified, at"
 
 
 AUDIT_FIELDS = [
@@ -114,7 +162,7 @@ AUDIT_FIELDS = [
 
 
 @admin.register(UserAchievement)
-class UserAchievementAdmin(NotDeletedAloneAdmin):
+class UserAchievementAdmin(LargeTableAdmin, NotDeletedAloneAdmin):
     """Awards are audit records: added by hand or by the rules, revoked with a reason, never
     edited or deleted (a deleted revoked award would be given again by the rules)."""
 
@@ -125,10 +173,8 @@ class UserAchievementAdmin(NotDeletedAloneAdmin):
         ("announced_at", admin.EmptyFieldListFilter),
         "achievement",
     ]
-    search_fields = ["user__username", "user__email", "achievement__name"]
     list_select_related = ["user", "achievement", "awarded_by"]
     raw_id_fields = ["user"]
-    date_hierarchy = "unlocked_at"
     actions = ["revoke_awards"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

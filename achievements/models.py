@@ -179,7 +179,48 @@ class UserAchievement(models.Model):
                 condition=Q(announced_at__isnull=True),
                 name="achievement_unannounced",
             ),
+            # The admin's newest-first list, and each achievement's holders counted.
+            models.Index(fields=["unlocked_at", "id"], name="award_by_time"),
+            models.Index(
+                fields=["achievement", "user"],
+                condition=Q(revoked_at__isnull=True),
+                name="award_held_by_achievement",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.achievement}"
+
+
+class Backfill(models.Model):
+    """One run of an achievement's backfill on the task worker, as the admin sees it:
+    queued, running with how far it got, done with how many it awarded, or failed and
+    why. A run is safe to repeat: learners already holding the achievement are skipped."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="backfills")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    learners = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Learners who qualified and did not hold it."
+    )
+    learners_done = models.PositiveIntegerField(default=0)
+    awarded = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        get_latest_by = "queued_at"
+
+    def __str__(self) -> str:
+        return f"{self.achievement}: {self.get_state_display()}"

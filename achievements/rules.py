@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Sum, Value
 
 from accounts.models import LearnerProfile
 from accounts.time_zones import time_zone_get
@@ -75,24 +76,48 @@ def rule_progress(achievement: Achievement, stats: LearnerStats) -> RuleProgress
     raise ValueError(f"Unknown rule {achievement.rule!r}")
 
 
-def rule_qualifying_user_ids(achievement: Achievement) -> set[int]:
-    """Every learner who meets the rule now: one query, two for streaks."""
-    completed = UserProgress.objects.filter(completed_at__isnull=False)
-    match achievement.rule:
+def rule_values(*, rule: str, course_id: int | None = None) -> dict[int, int]:
+    """Each learner's count for a rule type (`rule_progress(...).current`), in bulk: one
+    query over the learners' progress rows (which count their lessons per course), or
+    for streaks one statement over the completions on PostgreSQL. Learners at 0 are left
+    out. What a backfill, its preview and the dry run judge every learner by."""
+    progress = UserProgress.objects.order_by()
+    match rule:
         case Rule.LESSONS_COMPLETED:
-            rows = _users_with_at_least(LessonCompletion.objects.all(), achievement.threshold)
+            rows = (
+                progress.values("user_id")
+                .annotate(n=Sum("lessons_done"))
+                .values_list("user_id", "n")
+            )
         case Rule.COURSE_LESSONS_COMPLETED:
-            completions = LessonCompletion.objects.filter(lesson__course_id=achievement.course_id)
-            rows = _users_with_at_least(completions, achievement.threshold)
+            rows = progress.filter(course_id=course_id).values_list("user_id", "lessons_done")
         case Rule.COURSES_COMPLETED:
-            rows = _users_with_at_least(completed, achievement.threshold)
+            rows = (
+                progress.filter(completed_at__isnull=False)
+                .values("user_id")
+                .annotate(n=Count("pk"))
+                .values_list("user_id", "n")
+            )
         case Rule.COURSE_COMPLETED:
-            rows = completed.filter(course_id=achievement.course_id).values("user_id")
+            rows = progress.filter(course_id=course_id, completed_at__isnull=False).values_list(
+                "user_id", Value(1)
+            )
         case Rule.STREAK_DAYS:
-            return _users_with_streak(achievement.threshold)
+            return learners_longest_streaks()
         case _:
-            raise ValueError(f"Unknown rule {achievement.rule!r}")
-    return set(rows.values_list("user_id", flat=True))
+            raise ValueError(f"Unknown rule {rule!r}")
+    return {user_id: n for user_id, n in rows if n}
+
+
+def rule_qualifying_user_ids(
+    achievement: Achievement, values: Mapping[int, int] | None = None
+) -> set[int]:
+    """Every learner who meets the rule now; `values`, if given, are `rule_values` of its
+    rule and course, counted once for several achievements (the dry run)."""
+    if values is None:
+        values = rule_values(rule=achievement.rule, course_id=achievement.course_id)
+    target = achievement.threshold or 1
+    return {user_id for user_id, n in values.items() if n >= target}
 
 
 def rule_describe(achievement: Achievement) -> str:
@@ -122,30 +147,51 @@ def rule_snapshot(achievement: Achievement) -> dict:
     }
 
 
-def _users_with_at_least(rows: QuerySet, threshold: int) -> QuerySet:
-    return rows.values("user_id").annotate(n=Count("id")).filter(n__gte=threshold).values("user_id")
+# The app's one raw statement: the longest streak of every learner, in their own time
+# zone, as runs of consecutive local days (gaps and islands: days minus their rank are
+# equal along a run). The ORM can group by neither a time zone conversion per row nor a
+# window's result. A zone PostgreSQL does not know counts in the site's, as in Python.
+LONGEST_STREAKS_SQL = """
+WITH zone AS (SELECT name FROM pg_timezone_names),
+day AS (
+    SELECT DISTINCT c.user_id, (c.completed_at AT TIME ZONE COALESCE(z.name, %s))::date AS day
+    FROM {completion} c
+    LEFT JOIN {profile} p ON p.user_id = c.user_id
+    LEFT JOIN zone z ON z.name = p.time_zone
+), run AS (
+    SELECT user_id, day - (ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY day))::integer AS start
+    FROM day
+)
+SELECT user_id, MAX(days) FROM (
+    SELECT user_id, start, COUNT(*) AS days FROM run GROUP BY user_id, start
+) runs GROUP BY user_id
+"""
 
 
-def _users_with_streak(threshold: int) -> set[int]:
-    """Streams completions ordered by learner and computes streaks in Python.
+def learners_longest_streaks() -> dict[int, int]:
+    """Every learner's longest streak (README "Streaks"), learners without one left out.
 
-    Time zones differ per learner and SQLite cannot convert per row, and doing it in
-    Python with the same function as the live check keeps the two in exact agreement.
-    Learners with fewer completions than the threshold cannot qualify and are skipped
-    in SQL.
+    On PostgreSQL in SQL (`LONGEST_STREAKS_SQL`); elsewhere (SQLite cannot convert time
+    zones) every completion is read once, in learner order, and counted in Python with
+    `achievements.streaks`, as the live check counts. Tests hold the two to the same
+    answer on random histories.
     """
+    if connection.vendor == "postgresql":
+        sql = LONGEST_STREAKS_SQL.format(
+            completion=connection.ops.quote_name(LessonCompletion._meta.db_table),
+            profile=connection.ops.quote_name(LearnerProfile._meta.db_table),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [settings.TIME_ZONE])
+            return dict(cursor.fetchall())
     zones = dict(LearnerProfile.objects.exclude(time_zone="").values_list("user_id", "time_zone"))
     rows = (
-        LessonCompletion.objects.filter(
-            user_id__in=_users_with_at_least(LessonCompletion.objects.all(), threshold)
-        )
-        .order_by("user_id")
+        LessonCompletion.objects.order_by("user_id")
         .values_list("user_id", "completed_at")
         .iterator(chunk_size=STREAK_CHUNK_SIZE)
     )
-    qualifying = set()
+    longest = {}
     for user_id, group in groupby(rows, key=lambda row: row[0]):
         zone = time_zone_get(zones.get(user_id, settings.TIME_ZONE))
-        if longest_streak(local_days((at for _, at in group), zone)) >= threshold:
-            qualifying.add(user_id)
-    return qualifying
+        longest[user_id] = longest_streak(local_days((at for _, at in group), zone))
+    return longest

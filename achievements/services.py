@@ -1,6 +1,7 @@
 """Write side of achievements: awarding (live, backfill, by hand), revoking, announcing."""
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import batched
@@ -12,7 +13,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.services import learner_lock, learner_time_zone_set, learners_lock
-from achievements.models import STREAK_DAYS_MAX, Achievement, Rule, Trigger, UserAchievement
+from achievements.models import (
+    STREAK_DAYS_MAX,
+    Achievement,
+    Backfill,
+    Rule,
+    Trigger,
+    UserAchievement,
+)
 from achievements.rules import LearnerStats, rule_progress, rule_snapshot
 from achievements.selectors import (
     achievement_award_pending_user_ids,
@@ -160,7 +168,12 @@ def _award(
 
 
 def achievement_backfill(
-    *, achievement_id: int, batch_size: int = BACKFILL_BATCH_SIZE, dry_run: bool = False
+    *,
+    achievement_id: int,
+    batch_size: int = BACKFILL_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    values: Mapping[int, int] | None = None,
 ) -> int:
     """Award the achievement to every learner who qualifies now and never held it.
 
@@ -170,16 +183,20 @@ def achievement_backfill(
     completion holding a learner's lock and a batch holding the new award row would
     wait for each other (deadlock). ON CONFLICT DO NOTHING has the last word: a learner
     awarded meanwhile (by a completion, or the same backfill run twice) keeps one award.
+    `progress(learners, done, awarded)` is told after the count and after each batch;
+    `values`, the rule's counts when the caller has them (`rules.rule_values`).
     Queries: at most 4, plus four per batch (the lock, who holds it, the insert).
     """
     achievement = Achievement.objects.select_related("course").get(pk=achievement_id)
-    if not achievement.is_active:
-        return 0
-    user_ids = achievement_award_pending_user_ids(achievement=achievement)
+    user_ids = []
+    if achievement.is_active:
+        user_ids = achievement_award_pending_user_ids(achievement=achievement, values=values)
     if dry_run:
         return len(user_ids)
     snapshot = rule_snapshot(achievement)
-    awarded = 0
+    awarded = done = 0
+    if progress:
+        progress(len(user_ids), done, awarded)
     for batch in batched(user_ids, batch_size):
         with transaction.atomic():
             learners_lock(user_ids=batch)
@@ -204,17 +221,57 @@ def achievement_backfill(
                 ignore_conflicts=True,
             )
         awarded += len(new)
+        done += len(batch)
+        if progress:
+            progress(len(user_ids), done, awarded)
+    return awarded
+
+
+def backfill_queue(*, achievement: Achievement, requested_by: AbstractBaseUser | None) -> Backfill:
+    """Record a backfill to run on the task worker (`achievements.tasks`)."""
+    return Backfill.objects.create(achievement=achievement, requested_by=requested_by)
+
+
+def backfill_run(*, backfill_id: int) -> int:
+    """Run a queued backfill, recording its state and progress for the admin; returns
+    how many learners it awarded. A failure is recorded with its reason, and raised (the
+    task backend records it too); a run cut short (a killed worker) is simply run again:
+    learners it awarded keep their one award."""
+    backfill = Backfill.objects.get(pk=backfill_id)
+
+    def progress(learners: int, done: int, awarded: int) -> None:
+        Backfill.objects.filter(pk=backfill_id).update(
+            state=Backfill.State.RUNNING,
+            learners=learners,
+            learners_done=done,
+            awarded=awarded,
+            updated_at=timezone.now(),
+        )
+
+    try:
+        awarded = achievement_backfill(achievement_id=backfill.achievement_id, progress=progress)
+    except Exception as error:
+        Backfill.objects.filter(pk=backfill_id).update(
+            state=Backfill.State.FAILED, error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )  # fmt: skip
+        raise
+    Backfill.objects.filter(pk=backfill_id).update(
+        state=Backfill.State.DONE, finished_at=timezone.now()
+    )
     return awarded
 
 
 def achievements_backfill_course_completed(*, course: Course) -> None:
     """Backfill the achievements a course newly complete may earn: learners for whom a
-    removed lesson was the last one missing have nothing left to click."""
-    for pk in Achievement.objects.filter(
+    removed lesson was the last one missing have nothing left to click. Runs where its
+    caller runs (the worker, after a course's lessons changed); each run is recorded as
+    the admin's would be."""
+    for achievement in Achievement.objects.filter(
         Q(rule=Rule.COURSES_COMPLETED) | Q(rule=Rule.COURSE_COMPLETED, course=course),
         is_active=True,
-    ).values_list("pk", flat=True):
-        achievement_backfill(achievement_id=pk)
+    ):
+        backfill_run(backfill_id=backfill_queue(achievement=achievement, requested_by=None).pk)
 
 
 @transaction.atomic

@@ -1,29 +1,35 @@
-"""Background work of achievements, through Django's tasks framework.
+"""Background work of achievements, on Django's tasks framework (settings.TASKS).
 
-Services never enqueue: the admin does, through `achievement_backfill_schedule`; each
-task imports the service it runs inside its body, so neither module imports the other.
+In production the backend is django-tasks-db and `manage.py db_worker` runs the tasks;
+`make run` and the tests run them inline, after the commit that enqueued them. Services
+never enqueue: the admin does, through `achievement_backfill_schedule`.
 """
 
 from functools import partial
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.tasks import task
 
-from achievements.models import Achievement
+from achievements.models import Achievement, Backfill
 
 
 @task
-def achievement_backfill_task(*, achievement_id: int) -> int:
+def achievement_backfill_task(*, backfill_id: int) -> int:
     """Award one achievement to every learner who already qualifies; returns how many."""
-    from achievements.services import achievement_backfill
+    from achievements.services import backfill_run
 
-    return achievement_backfill(achievement_id=achievement_id)
+    return backfill_run(backfill_id=backfill_id)
 
 
-def achievement_backfill_schedule(*, achievement: Achievement) -> None:
-    """Backfill through the tasks framework once the current transaction commits.
+def achievement_backfill_schedule(
+    *, achievement: Achievement, requested_by: AbstractBaseUser | None = None
+) -> Backfill:
+    """Queue a backfill for the worker, enqueued once the current transaction commits
+    (so the worker sees the saved rule; it reads the achievement afresh and awards
+    nothing if it was deactivated meanwhile)."""
+    from achievements.services import backfill_queue
 
-    After commit, so the task (possibly on another worker) sees the saved rule; the task
-    reads the achievement afresh and does nothing if it was deactivated meanwhile.
-    """
-    transaction.on_commit(partial(achievement_backfill_task.enqueue, achievement_id=achievement.pk))
+    backfill = backfill_queue(achievement=achievement, requested_by=requested_by)
+    transaction.on_commit(partial(achievement_backfill_task.enqueue, backfill_id=backfill.pk))
+    return backfill

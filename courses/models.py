@@ -100,6 +100,7 @@ class UserProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="progress_unique_per_course"),
         ]
+        indexes = [models.Index(fields=["started_at", "id"], name="progress_by_time")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
@@ -117,6 +118,8 @@ class LessonCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="completion_unique_per_lesson"),
         ]
+        # The admin's newest-first list reads a page, not the table.
+        indexes = [models.Index(fields=["completed_at", "id"], name="completion_by_time")]
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.lesson}"

@@ -5,7 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
@@ -142,33 +144,68 @@ def course_progress_build(
     )
 
 
-def course_progress_list(*, user: AbstractBaseUser) -> list[CourseProgress]:
-    """Progress in every published course, for the dashboard: two queries in all.
+def _card(course: Course, lesson_count: int, progress: UserProgress | None) -> CourseProgress:
+    """A course card's progress, from its lesson count and the learner's row (counts,
+    not lessons: a card does not grow with its course). "Continue" uses the stored
+    current lesson, kept up to date by the services."""
+    done = min(progress.lessons_done, lesson_count) if progress else 0
+    complete = is_course_complete(completed=done, total=lesson_count)
+    return CourseProgress(
+        course=course,
+        total_lessons=lesson_count,
+        completed_count=done,
+        current_lesson=None if complete or progress is None else progress.current_lesson,
+        started_at=progress.started_at if progress else None,
+        completed_at=progress.completed_at if progress and complete else None,
+    )
 
-    Lessons are counted, not loaded, and completions are not read (the progress row
-    counts them), so the page does not grow with course length or the learner's
-    history; "Continue" uses the stored current lesson (kept up to date by the services).
-    """
-    courses = published_courses().annotate(lesson_count=Count("lessons"))
-    progress_by_course = {
-        p.course_id: p
-        for p in UserProgress.objects.filter(user=user, course__is_published=True).select_related(
-            "current_lesson"
+
+def learner_courses(*, user: AbstractBaseUser) -> list[CourseProgress]:
+    """The published courses the learner started, in catalogue order: one query, rows
+    for what the learner did, whatever the size of the catalogue."""
+    rows = (
+        UserProgress.objects.filter(user=user, course__is_published=True)
+        .select_related("course", "current_lesson")
+        .defer("current_lesson__body")
+        .annotate(lesson_count=Coalesce(_lesson_count_of("course_id"), 0))
+        .order_by("course__position", "course__title")
+    )
+    return [_card(row.course, row.lesson_count, row) for row in rows]
+
+
+def _lesson_count_of(course_field: str) -> Subquery:
+    return Subquery(
+        Lesson.objects.filter(course=OuterRef(course_field))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+
+
+def courses_to_explore(*, user: AbstractBaseUser, limit: int) -> tuple[list[CourseProgress], int]:
+    """The first `limit` published courses the learner has not started, and how many
+    there are in all (for "see all"): two queries."""
+    courses = published_courses().exclude(progress__user=user)
+    first = courses.annotate(lesson_count=Coalesce(_lesson_count_of("pk"), 0))[:limit]
+    return [_card(course, course.lesson_count, None) for course in first], courses.count()
+
+
+def catalogue_page(*, user: AbstractBaseUser, search: str, page: str | int, per_page: int) -> Page:
+    """A page of the published catalogue (titles containing `search`), each course with
+    the learner's progress: a Django Page whose object_list is CourseProgress cards.
+    Three queries: the count, the page's courses, the learner's rows among them."""
+    courses = published_courses().annotate(lesson_count=Coalesce(_lesson_count_of("pk"), 0))
+    if search:
+        courses = courses.filter(title__icontains=search)
+    found = Paginator(courses, per_page).get_page(page)
+    rows = {
+        row.course_id: row
+        for row in UserProgress.objects.filter(
+            user=user, course__in=[course.pk for course in found]
         )
+        .select_related("current_lesson")
+        .defer("current_lesson__body")
     }
-    result = []
-    for course in courses:
-        progress = progress_by_course.get(course.id)
-        done = min(progress.lessons_done, course.lesson_count) if progress else 0
-        complete = is_course_complete(completed=done, total=course.lesson_count)
-        result.append(
-            CourseProgress(
-                course=course,
-                total_lessons=course.lesson_count,
-                completed_count=done,
-                current_lesson=None if complete or progress is None else progress.current_lesson,
-                started_at=progress.started_at if progress else None,
-                completed_at=progress.completed_at if progress and complete else None,
-            )
-        )
-    return result
+    found.object_list = [_card(c, c.lesson_count, rows.get(c.pk)) for c in found]
+    return found

@@ -4,6 +4,7 @@ from courses import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("courses/", views.catalogue, name="catalogue"),
     path("courses/<slug:course_slug>/", views.course_detail, name="course_detail"),
     path(
         "courses/<slug:course_slug>/<slug:lesson_slug>/",

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from achievements.selectors import recent_unlocks
@@ -22,6 +23,10 @@ from courses.page_cache import cached_page_render
 from courses.progress import next_incomplete
 from courses.selectors import CourseProgress, LessonRow
 
+# Courses not started shown on the dashboard; the rest are a click away (the catalogue).
+EXPLORE_CARDS = 6
+CATALOGUE_PAGE = 24
+
 
 @require_GET
 @login_required
@@ -30,15 +35,38 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
 
     def build() -> dict[str, str]:
-        progress = selectors.course_progress_list(user=user)
+        mine = selectors.learner_courses(user=user)
+        explore, unstarted = selectors.courses_to_explore(user=user, limit=EXPLORE_CARDS)
         context = {
-            "started": [p for p in progress if p.is_started],
-            "not_started": [p for p in progress if not p.is_started],
+            "in_progress": [p for p in mine if not p.is_completed],
+            "completed": [p for p in mine if p.is_completed],
+            "explore": explore,
+            "unstarted": unstarted,
             "recent_unlocks": recent_unlocks(user=user),
         }
         return {"main": render_to_string("courses/dashboard.html#main", context)}
 
     return cached_page_render(request, "courses/dashboard.html", parts=("dashboard",), build=build)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Every published course, searchable by title, a page at a time (the dashboard
+    shows only a few to explore). The search and the pages work as plain links and
+    forms; htmx swaps the results in place."""
+    search = request.GET.get("q", "").strip()[:100]
+    page = selectors.catalogue_page(
+        user=request.user, search=search, page=request.GET.get("page", 1), per_page=CATALOGUE_PAGE
+    )
+    context = {
+        "page": page,
+        "search": search,
+        "achievement_announcements": [] if request.htmx else announcements_claim(user=request.user),
+    }
+    template = "courses/catalogue.html#results" if request.htmx else "courses/catalogue.html"
+    return render(request, template, context)
 
 
 @require_GET

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "accounts",
     "courses",
     "achievements",
@@ -279,6 +280,16 @@ CREDENTIALS_MAX_AGE = env.int("CREDENTIALS_MAX_AGE", default=300)
 # `python manage.py test` runs the same pytest suite as `pytest`.
 TEST_RUNNER = "pytest_django.runner.TestRunner"
 
-# Background work (achievement backfills). The immediate backend runs each task in the
-# process that enqueues it; a large site can point this at a worker backend.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work (backfills, the follow-up of lesson edits): Django's tasks framework.
+# "database": django-tasks-db keeps the tasks in the database and `manage.py db_worker`
+# runs them (production; `make worker`); "immediate": each task runs in the process
+# that enqueued it, after the commit (`make run`, the tests).
+TASK_BACKEND = env.str("TASK_BACKEND", default="immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[TASK_BACKEND]
+    }
+}

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from accounts.models import LearnerProfile
 from achievements.models import Achievement, Rule, Trigger, UserAchievement
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
+from courses.services import progress_recompute
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,11 +60,30 @@ class UserProgressFactory(factory.django.DjangoModelFactory):
 
 
 class LessonCompletionFactory(factory.django.DjangoModelFactory):
+    """A completion made outside the services, with what they keep beside it: the
+    learner's progress row in the course, counting it."""
+
     class Meta:
         model = LessonCompletion
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     lesson = factory.SubFactory(LessonFactory)
+
+    @factory.post_generation
+    def progress(completion, create, extracted, **kwargs):
+        if create:
+            progress_rows_in_line(pairs=[(completion.user_id, completion.lesson.course_id)])
+
+
+def progress_rows_in_line(*, pairs) -> None:
+    """Progress rows for these (learner, course) pairs, as the services would keep them."""
+    pairs = set(pairs)
+    UserProgress.objects.bulk_create(
+        [UserProgress(user_id=u, course_id=c) for u, c in pairs], ignore_conflicts=True
+    )
+    for course in Course.objects.filter(pk__in={c for _, c in pairs}):
+        progress_recompute(course=course, user_ids=[u for u, c in pairs if c == course.pk])
 
 
 class AchievementFactory(factory.django.DjangoModelFactory):

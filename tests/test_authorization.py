@@ -93,9 +93,9 @@ class TestReading:
         response = bob_client.get(reverse("dashboard"))
 
         assert response.status_code == 200
-        assert response.context["started"] == []
-        assert [p.course for p in response.context["not_started"]] == [course]
-        assert response.context["not_started"][0].completed_count == 0
+        assert response.context["in_progress"] == response.context["completed"] == []
+        assert [p.course for p in response.context["explore"]] == [course]
+        assert response.context["explore"][0].completed_count == 0
         assert response.context["recent_unlocks"] == []
 
     def test_course_page_shows_only_the_signed_in_learners_progress(

@@ -66,7 +66,7 @@ def _apply(action: tuple, *, learners, courses, admin, clock: list) -> None:
     elif kind == "admin_add_lesson":
         course = courses[args[0]]
         LessonFactory(course=course, position=_lessons(course)[-1].position + 1)
-        course_completion_refresh(course=course)
+        course_completion_refresh(course=course, lessons_removed=False)
     elif kind == "admin_remove_lesson":
         course = courses[args[0]]
         lessons = _lessons(course)

@@ -4,12 +4,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from unittest import mock
 
-from django.db.models import Case, DateTimeField, Value, When
-
 from achievements.models import Achievement, UserAchievement
 from achievements.services import achievement_backfill
-from courses.models import LessonCompletion
+from courses.models import Lesson, LessonCompletion
 from courses.services import CompletionResult, lesson_complete
+from tests.factories import progress_rows_in_line
 
 
 def complete_at(*, user, lesson, at: datetime) -> CompletionResult:
@@ -19,23 +18,18 @@ def complete_at(*, user, lesson, at: datetime) -> CompletionResult:
 
 
 def completions_create(rows: Iterable[tuple[int, int, datetime]]) -> None:
-    """Insert (user_id, lesson_id, completed_at) rows in two queries.
-
-    completed_at is auto_now_add, so the moments are set by one UPDATE afterwards.
-    """
+    """Insert (user_id, lesson_id, completed_at) rows, with the learners' progress rows
+    kept in line as the services keep them."""
     rows = list(rows)
     if not rows:
         return
     LessonCompletion.objects.bulk_create(
-        [LessonCompletion(user_id=u, lesson_id=lesson) for u, lesson, _ in rows]
+        [LessonCompletion(user_id=u, lesson_id=lesson, completed_at=at) for u, lesson, at in rows]
     )
-    LessonCompletion.objects.update(
-        completed_at=Case(
-            *[When(user_id=u, lesson_id=lesson, then=Value(at)) for u, lesson, at in rows],
-            default="completed_at",
-            output_field=DateTimeField(),
-        )
+    courses = dict(
+        Lesson.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "course_id")
     )
+    progress_rows_in_line(pairs=[(u, courses[lesson]) for u, lesson, _ in rows])
 
 
 def awarded() -> set[tuple[int, int]]:

@@ -157,16 +157,10 @@ def database_examples(count: int):
 
 
 def _history_create(history: dict, *, users: list, courses: list, lessons: list) -> None:
-    """The history's completions, and a progress row for each course they touch."""
+    """The history's completions, with the progress rows of the courses they touch."""
     completions_create(
         (users[u].pk, lessons[lesson].pk, day(d, 0) + timedelta(minutes=minute))
         for (u, lesson), (d, minute) in history["completions"].items()
-    )
-    UserProgress.objects.bulk_create(
-        {
-            (u, lesson // 3): UserProgress(user=users[u], course=courses[lesson // 3])
-            for u, lesson in history["completions"]
-        }.values()
     )
 
 
@@ -275,4 +269,34 @@ def test_progress_rows_count_what_the_completions_say(two_courses, four_learners
                 stats.lessons_by_course
             )
             assert {r.course_id for r in rows if r.completed_at} == stats.completed_course_ids
+        transaction.set_rollback(True)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@database_examples(40)
+@given(history=histories)
+def test_the_sql_streaks_are_the_python_ones(two_courses, four_learners, history):
+    """PostgreSQL counts every learner's longest streak in one statement (gaps and
+    islands over local days); Python counts it as the live check does. On random
+    histories, in random time zones across daylight saving changes: the same numbers."""
+    from zoneinfo import ZoneInfo
+
+    from achievements.rules import learners_longest_streaks
+    from achievements.streaks import local_days, longest_streak
+
+    users = four_learners
+    with transaction.atomic():
+        lessons = _lessons(two_courses[0]) + _lessons(two_courses[1])
+        for user, zone in zip(users, history["zones"], strict=True):
+            LearnerProfile.objects.filter(user=user).update(time_zone=zone or "")
+        _history_create(history, users=users, courses=two_courses, lessons=lessons)
+        expected = {}
+        for user, zone in zip(users, history["zones"], strict=True):
+            moments = user.lesson_completions.values_list("completed_at", flat=True)
+            days = longest_streak(local_days(moments, ZoneInfo(zone or "UTC")))
+            if days:
+                expected[user.pk] = days
+
+        assert learners_longest_streaks() == expected
         transaction.set_rollback(True)

@@ -6,8 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from achievements.models import Achievement, UserAchievement
 
-BEFORE = ("achievements", "0006_public_ids_nullable")
-FILLED = ("achievements", "0007_public_ids_fill")
+BEFORE = ("achievements", "0008_public_ids_nullable")
+FILLED = ("achievements", "0009_public_ids_fill")
 
 
 def migrate(*target):
@@ -33,7 +33,7 @@ def test_every_existing_row_gets_its_own_id_and_stragglers_too():
         assert awards.objects.filter(public_id=None).count() == 5
 
         filled = migrate(FILLED)
-        # Rows an old release inserts while the deployment runs, between 0007 and 0008.
+        # Rows an old release inserts while the deployment runs, between 0009 and 0010.
         for n in range(2):
             late = filled.get_model("auth", "User").objects.create(username=f"late{n}")
             filled.get_model("achievements", "UserAchievement").objects.create(

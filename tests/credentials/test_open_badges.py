@@ -19,9 +19,8 @@ from achievements.services import (
     achievement_awards_revoke,
     achievement_backfill,
 )
-from courses.models import LessonCompletion
 from courses.services import lesson_complete
-from tests.factories import AchievementFactory, LessonFactory, UserFactory
+from tests.factories import AchievementFactory, LessonCompletionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +134,7 @@ def test_badge_and_issuer_images_are_real_pngs(client, award):
 def test_evidence_says_how_each_award_was_made_without_the_admins_notes(client, learner):
     course_rule = AchievementFactory(name="Backfilled", threshold=1)
     manual = AchievementFactory(name="By hand", threshold=50)
-    LessonCompletion.objects.create(user=learner, lesson=LessonFactory())
+    LessonCompletionFactory(user=learner)  # made before the achievement existed
     achievement_backfill(achievement_id=course_rule.pk)
     admin = UserFactory(username="root", is_staff=True)
     achievement_award_manual(

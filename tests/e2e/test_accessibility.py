@@ -81,6 +81,10 @@ def test_every_page_passes_axe_and_fits_the_screen(
     expect(toasts).to_have_count(2)
     page.goto(live_server.url + "/achievements/")
     check("achievements")
+    page.goto(live_server.url + "/accounts/profile/")
+    check("profile")
+    page.goto(live_server.url + "/courses/?q=course")
+    check("catalogue")
     response = page.goto(live_server.url + "/courses/no-such-course/")
     assert response.status == 404
     check("404")

@@ -1,6 +1,6 @@
 # Open Badges (credentials): public ids, in three steps so a large table is never locked
 # for long and every existing row gets its own id: a nullable column here, filled by
-# 0007, made unique and required by 0008.
+# 0009, made unique and required by 0010.
 
 from django.db import migrations, models
 
@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('achievements', '0005_awards_protect_achievement'),
+        ('achievements', '0007_admin_indexes'),
     ]
 
     operations = [

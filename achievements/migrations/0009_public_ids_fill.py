@@ -14,7 +14,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('achievements', '0006_public_ids_nullable'),
+        ('achievements', '0008_public_ids_nullable'),
     ]
 
     operations = [

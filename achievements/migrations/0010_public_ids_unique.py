@@ -3,17 +3,17 @@ from importlib import import_module
 
 from django.db import migrations, models
 
-fill = import_module("achievements.migrations.0007_public_ids_fill").fill
+fill = import_module("achievements.migrations.0009_public_ids_fill").fill
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('achievements', '0007_public_ids_fill'),
+        ('achievements', '0009_public_ids_fill'),
     ]
 
     operations = [
-        # Rows an old release inserted while 0007 ran (a rolling deployment) get theirs.
+        # Rows an old release inserted while 0009 ran (a rolling deployment) get theirs.
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='achievement',
