@@ -7,6 +7,7 @@ learner or an admin changes it, and checks the next load shows the change.
 import logging
 import math
 import re
+import secrets
 import sys
 import threading
 import time
@@ -356,3 +357,43 @@ def test_the_cache_error_filter_counts_what_it_holds_back():
     time.sleep(quiet * 1.2)  # quiet for a window: a new outage, with its traceback
     again = record()
     assert log.filter(again) and again.exc_info
+
+
+def test_a_redis_restored_from_an_old_snapshot_never_serves_a_page_older_than_the_database(
+    settings, client, learner, lessons
+):
+    """The tester's case: pages cached, Redis saved, two completions stored, Redis
+    restarted from its file. Simulated with the real Redis: every key of the site is
+    dumped, the learner completes two lessons, then the keys are restored as they were
+    and anything newer is dropped. The pages must show the two completions."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"restore-test-{secrets.token_hex(4)}",
+        }
+    }
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    pattern = f"{settings.CACHES['default']['KEY_PREFIX']}:*"
+    client.force_login(learner)
+    lesson_complete(user=learner, lesson=lessons[0])
+    course = lessons[0].course
+    assert progress_now(client.get(DASHBOARD).text) == [25]
+    assert progress_now(client.get(course_url(course)).text) == [25]
+    snapshot = {key: redis.dump(key) for key in redis.scan_iter(pattern)}
+    assert snapshot, "the pages were cached"
+
+    lesson_complete(user=learner, lesson=lessons[1])
+    lesson_complete(user=learner, lesson=lessons[2])
+    assert progress_now(client.get(DASHBOARD).text) == [75]
+    for key in redis.scan_iter(pattern):  # Redis as its old file has it
+        redis.delete(key)
+    for key, value in snapshot.items():
+        redis.restore(key, 0, value, replace=True)
+
+    assert progress_now(client.get(DASHBOARD).text) == [75]
+    assert progress_now(client.get(course_url(course)).text) == [75]
+    for key in redis.scan_iter(pattern):
+        redis.delete(key)

@@ -192,3 +192,21 @@ def test_non_staff_cannot_reach_the_admin(learner_client):
     response = learner_client.get(reverse("admin:courses_course_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("learners", [1, 30])
+def test_a_course_save_costs_the_same_whatever_the_number_of_learners(
+    staff_client, course, lessons, learners, django_assert_max_num_queries
+):
+    """The request only saves and enqueues: the learners' progress is the worker's."""
+    for _ in range(learners):
+        learner = UserFactory()
+        for lesson in lessons:
+            lesson_complete(user=learner, lesson=lesson)
+    data = inline_data(course, lessons, [{"position": 999, "title": "Bonus", "slug": "bonus"}])
+
+    with django_assert_max_num_queries(40):
+        response = staff_client.post(reverse("admin:courses_course_change", args=[course.pk]), data)
+
+    assert response.status_code == 302
+    assert UserProgress.objects.exclude(completed_at=None).count() == learners  # not yet

@@ -150,3 +150,51 @@ def test_deleting_a_learner_deletes_their_rows_and_breaks_no_one_else(
     assert response.status_code == 302
     assert not LessonCompletion.objects.filter(user_id=learner.pk).exists()
     assert lesson_complete(user=other, lesson=lesson.course.lessons.last()).changed
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_admin_deletions_racing_completions_leave_every_row_true():
+    """Real threads: an admin bulk-deletes completions (through the admin's own views)
+    while their learners complete other lessons in parallel. Afterwards every progress
+    row equals its recomputation from the completions, and the learners' pages say so."""
+    from django.test import Client
+
+    from tests.parallel import in_parallel
+    from tests.test_invariants import (
+        _assert_pages_show_the_database,
+        _assert_progress_rows_are_their_recomputation,
+    )
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    learners = UserFactory.create_batch(3)
+    courses = [CourseFactory(lessons=4), CourseFactory(lessons=4)]
+    AchievementFactory(rule=Rule.COURSES_COMPLETED, threshold=2)
+    for learner in learners:
+        for lesson in courses[0].lessons.select_related("course"):
+            lesson_complete(user=learner, lesson=lesson)
+    doomed = list(
+        LessonCompletion.objects.filter(lesson__course=courses[0]).values_list("pk", flat=True)
+    )[::2]
+
+    def admin_deletes() -> int:
+        client = Client()
+        client.force_login(admin)
+        response = client.post(
+            reverse("admin:courses_lessoncompletion_changelist"),
+            {"action": "delete_selected", "_selected_action": doomed, "post": "yes"},
+        )
+        return response.status_code
+
+    def complete(learner) -> None:
+        for lesson in courses[1].lessons.select_related("course"):
+            lesson_complete(user=learner, lesson=lesson)
+
+    statuses = in_parallel(admin_deletes, *[lambda u=u: complete(u) for u in learners])
+
+    assert statuses[0] == 302
+    assert not LessonCompletion.objects.filter(pk__in=doomed).exists()
+    _assert_progress_rows_are_their_recomputation()
+    _assert_pages_show_the_database(learners, courses)
+    for learner in learners:  # no completion of theirs was lost in the race
+        assert UserProgress.objects.get(user=learner, course=courses[1]).completed_at
