@@ -161,20 +161,23 @@ def _progress_save(
     """
     done = len(state.completed)
     complete = is_course_complete(completed=done, total=len(state.lessons))
+    # A complete course has no next lesson stored, as progress_recompute leaves it: a
+    # repeated click on a finished course must not store the lesson "Review" points at.
+    current_id = None if complete else getattr(current, "id", None)
     row = state.row
     if row is None:
         state.rows.append(
             UserProgress.objects.create(
                 user=user,
                 course=state.course,
-                current_lesson_id=getattr(current, "id", None),
+                current_lesson_id=current_id,
                 completed_at=now if complete else None,
                 lessons_done=done,
             )
         )
         return
     values = {
-        "current_lesson_id": getattr(current, "id", None),
+        "current_lesson_id": current_id,
         "completed_at": (row.completed_at or now) if complete else None,
         "lessons_done": done,
     }

@@ -37,6 +37,20 @@ def test_completing_twice_changes_nothing(learner, lessons):
     assert UserProgress.objects.filter(user=learner).count() == 1
 
 
+def test_a_repeated_click_on_a_finished_course_changes_nothing_stored(learner, course, lessons):
+    """Found by the invariants test: a stale tab's click on the last lesson stored the
+    lesson "Review" points at as the next one, which a recount then cleared again."""
+    for lesson in lessons:
+        lesson_complete(user=learner, lesson=lesson)
+    finished = UserProgress.objects.get(user=learner, course=course)
+
+    lesson_complete(user=learner, lesson=lessons[-1])
+
+    again = UserProgress.objects.get(user=learner, course=course)
+    assert again.current_lesson_id is None
+    assert (again.completed_at, again.lessons_done) == (finished.completed_at, len(lessons))
+
+
 def test_last_lesson_completes_the_course_in_any_order(learner, course, lessons):
     for lesson in reversed(lessons):
         result = lesson_complete(user=learner, lesson=lesson)
