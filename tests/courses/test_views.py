@@ -76,6 +76,29 @@ def test_dashboard_splits_started_and_new_courses(learner_client, learner, cours
     assert "Hidden draft" not in html
 
 
+def test_every_course_card_shows_its_bar_at_zero_for_a_course_not_started(
+    learner_client, learner, lessons
+):
+    """The card of a course not started has its bar too, empty and named, like the others."""
+    CourseFactory(title="Fresh course", slug="fresh-course", lessons=3)
+    lesson_complete(user=learner, lesson=lessons[0])
+
+    html = learner_client.get(reverse("dashboard")).text
+
+    mine, explore = html.split('id="explore"')
+    assert progressbar_values(mine) == [25]
+    assert progressbar_values(explore) == [0]
+    fresh = explore.split('id="card-title-fresh-course"')[1].split("</article>")[0]
+    assert "0 of 3 lessons" in fresh
+    assert re.search(
+        r'role="progressbar"\s+aria-label="Fresh course progress"[^>]*aria-valuemin="0" '
+        r'aria-valuemax="100" aria-valuenow="0"',
+        fresh,
+    )
+    assert 'class="progress__fill pct-0"' in fresh  # a width class: no inline style (CSP)
+    assert "style=" not in fresh
+
+
 def test_course_page_shows_bar_milestones_and_lessons(learner_client, learner, course, lessons):
     lesson_complete(user=learner, lesson=lessons[0])
     lesson_complete(user=learner, lesson=lessons[1])
