@@ -65,6 +65,8 @@ class CourseAdmin(admin.ModelAdmin):
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
+    # Searched by username (the user admin's search): a school has thousands of users.
+    autocomplete_fields = ["instructors"]
     inlines = [LessonInline]
 
     def get_queryset(self, request):
