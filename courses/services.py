@@ -172,6 +172,9 @@ def _progress_save(
     """
     done = len(state.completed)
     complete = is_course_complete(completed=done, total=len(state.lessons))
+    # Nothing left to continue with (a repeated click on a finished course kept the
+    # first lesson here).
+    current = None if complete else current
     row = state.row
     if row is None:
         state.rows.append(
@@ -212,28 +215,35 @@ def progress_recompute(
     date; one complete again gets back the moment its last remaining lesson was
     completed (not the moment of this recount: that would erase when learners really
     finished); "Continue" stays where it was if that lesson is still to do, else goes
-    to the first lesson left. Five statements, whatever the number of rows.
+    to the first lesson left. Five statements (six with a recount), whatever the number
+    of rows.
     """
     rows = UserProgress.objects.filter(course=course)
     if user_ids is not None:
         rows = rows.filter(user_id__in=list(user_ids))
     theirs = LessonCompletion.objects.filter(user_id=OuterRef("user_id"), lesson__course=course)
-    last = Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
+
+    def last() -> Subquery:  # a new expression per statement: one is not shared by two
+        return Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
+
     if recount:
         rows.update(
             lessons_done=Coalesce(
                 Subquery(theirs.order_by().values("user_id").annotate(n=Count("pk")).values("n")),
                 0,
             ),
-            last_activity_at=last,
+            last_activity_at=last(),
         )
     total = course.lessons.count()
     rows.exclude(completed_at=None).filter(Q(lessons_done__lt=total) | Q(lessons_done=0)).update(
         completed_at=None
     )
-    completed = rows.filter(completed_at=None, lessons_done__gte=max(total, 1)).update(
-        completed_at=last, current_lesson=None
-    )
+    complete = rows.filter(lessons_done__gte=max(total, 1))
+    completed = complete.filter(completed_at=None).update(completed_at=last(), current_lesson=None)
+    if recount:
+        # Still complete, but the completion that finished it may be gone (its lesson was
+        # removed, or an admin deleted it): finished when its newest remaining one was.
+        complete.exclude(completed_at=None).update(completed_at=last(), current_lesson=None)
     first_left = Subquery(
         course.lessons.exclude(
             Exists(
