@@ -232,8 +232,8 @@ def test_overview_row_of_a_course(staff_client, school):
         "Empty 2 lessons",
         "0",
         "0",
-        "— no learners yet",
-        "— none completed",
+        "—no learners yet",
+        "—none completed",
         "0",
     ]
 
