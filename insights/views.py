@@ -111,7 +111,7 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
     """
     _allowed(request)
     course = insight_course_get(user=request.user, slug=course_slug)
-    form = CourseInsightsForm(request.GET)
+    form = CourseInsightsForm.from_query(request.GET)
     part = request.htmx.target if request.htmx else None
     # Each lesson's completions are counted for the whole page only: a fragment needs
     # only how many lessons there are.

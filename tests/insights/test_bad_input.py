@@ -91,3 +91,14 @@ def test_every_overview_order_answers(staff_client, course, order):
 
 def test_a_post_is_refused(staff_client, course):
     assert staff_client.post(reverse("insights:course", args=[course.slug])).status_code == 405
+
+
+def test_the_fields_show_the_choices_in_use(staff_client, course):
+    today = timezone.localdate()
+
+    page = staff_client.get(reverse("insights:course", args=[course.slug])).text
+
+    assert f'name="start" value="{today - timezone.timedelta(days=89)}"' in page
+    assert f'name="end" value="{today}"' in page
+    assert 'name="days" value="14"' in page
+    assert '<option value="last_activity" selected>' in page
