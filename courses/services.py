@@ -16,7 +16,7 @@ from functools import partial
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -113,7 +113,9 @@ def lesson_complete(
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
     current = next_lesson if changed else before.current_lesson
-    _progress_save(user=user, state=state, current=current, now=now)
+    # The newest completion is the one just made; a repeated click changes nothing.
+    last_activity = now if changed or state.row is None else state.row.last_activity_at
+    _progress_save(user=user, state=state, current=current, now=now, last_activity=last_activity)
     after = state.progress()
     finished = after.is_completed and not before.is_completed
     if finished:
@@ -141,23 +143,40 @@ def lesson_complete(
 
 @transaction.atomic
 def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgress:
-    """Undo a completion. Idempotent. Achievements already unlocked are kept."""
+    """Undo a completion. Idempotent. Achievements already unlocked are kept. One
+    statement more than a completion when something is undone: the newest completion
+    left in the course (the learner's last activity there), read after the delete."""
     state = _lock_and_read(user=user, lesson=lesson)
     if lesson.id in state.completed:
         LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
         state.completed -= {lesson.id}
-        _progress_save(user=user, state=state, current=lesson, now=timezone.now())
+        last_activity = LessonCompletion.objects.filter(
+            user=user, lesson__course=state.course
+        ).aggregate(last=Max("completed_at"))["last"]
+        _progress_save(
+            user=user,
+            state=state,
+            current=lesson,
+            now=timezone.now(),
+            last_activity=last_activity,
+        )
     return state.progress()
 
 
 def _progress_save(
-    *, user: AbstractBaseUser, state: _Locked, current: Lesson | LessonRow | None, now: datetime
+    *,
+    user: AbstractBaseUser,
+    state: _Locked,
+    current: Lesson | LessonRow | None,
+    now: datetime,
+    last_activity: datetime | None,
 ) -> None:
     """Bring the progress row in line with the lessons (one statement, or none if it is).
 
     completed_at follows the lessons on every path: `now` (the completion that finishes
     the course) when it becomes complete, kept while it stays complete, cleared when it
-    no longer is. The row in `state.rows` is updated to match.
+    no longer is; last_activity_at is the caller's (the newest completion left). The
+    row in `state.rows` is updated to match.
     """
     done = len(state.completed)
     complete = is_course_complete(completed=done, total=len(state.lessons))
@@ -173,6 +192,7 @@ def _progress_save(
                 current_lesson_id=current_id,
                 completed_at=now if complete else None,
                 lessons_done=done,
+                last_activity_at=last_activity,
             )
         )
         return
@@ -180,6 +200,7 @@ def _progress_save(
         "current_lesson_id": current_id,
         "completed_at": (row.completed_at or now) if complete else None,
         "lessons_done": done,
+        "last_activity_at": last_activity,
     }
     if any(getattr(row, field) != value for field, value in values.items()):
         if not UserProgress.objects.filter(pk=row.pk).update(**values):
@@ -195,34 +216,46 @@ def progress_recompute(
     """Bring the course's progress rows (of these learners, or all) in line with the
     completions and lessons that exist now; returns whether any became complete.
     `recount=False` when only lessons were added: no completion went, so every count
-    still holds (the longest step, for a course 70,000 learners finished).
+    and last activity still holds (the longest step, for a course 70,000 learners finished).
 
     For what the completion service does not see: lessons added or removed, completions
     deleted by an admin. Counts are recounted; a course no longer complete loses its
     date; one complete again gets back the moment its last remaining lesson was
     completed (not the moment of this recount: that would erase when learners really
     finished); "Continue" stays where it was if that lesson is still to do, else goes
-    to the first lesson left. Five statements, whatever the number of rows.
+    to the first lesson left. Five statements (six with a recount), whatever the number
+    of rows.
     """
     rows = UserProgress.objects.filter(course=course)
     if user_ids is not None:
         rows = rows.filter(user_id__in=list(user_ids))
     theirs = LessonCompletion.objects.filter(user_id=OuterRef("user_id"), lesson__course=course)
+
+    def last() -> Subquery:  # a new expression per statement: one is not shared by two
+        return Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
+
     if recount:
         rows.update(
             lessons_done=Coalesce(
                 Subquery(theirs.order_by().values("user_id").annotate(n=Count("pk")).values("n")),
                 0,
-            )
+            ),
+            last_activity_at=last(),
         )
     total = course.lessons.count()
     rows.exclude(completed_at=None).filter(Q(lessons_done__lt=total) | Q(lessons_done=0)).update(
         completed_at=None
     )
-    last = Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
-    completed = rows.filter(completed_at=None, lessons_done__gte=max(total, 1)).update(
-        completed_at=last, current_lesson=None
-    )
+    complete = rows.filter(lessons_done__gte=max(total, 1))
+    completed = complete.filter(completed_at=None).update(completed_at=last(), current_lesson=None)
+    if recount:
+        # Still complete, but the completion that finished it may be gone (its lesson was
+        # removed, or an admin deleted it): finished when its newest remaining one was.
+        # Only rows whose date changes: a recount of a course 70,000 learners finished
+        # must not rewrite every one of their rows.
+        complete.exclude(completed_at=None).exclude(completed_at=last()).update(
+            completed_at=last(), current_lesson=None
+        )
     first_left = Subquery(
         course.lessons.exclude(
             Exists(

@@ -228,3 +228,21 @@ def test_the_school_is_the_same_every_time(settings):
     LessonCompletion.objects.filter(user__username="demo").delete()
     UserAchievement.objects.filter(user__username="demo").delete()
     assert school() == first
+
+
+def test_the_instructor_sees_the_insights_of_the_two_courses_they_teach_only(seeded, client):
+    assert client.login(username="instructor", password="instructor")
+
+    overview = client.get(reverse("insights:overview"))
+
+    taught = Course.objects.filter(instructors__username="instructor")
+    assert sorted(taught.values_list("slug", flat=True)) == [
+        "python-foundations",
+        "writing-accessible-interfaces",
+    ]
+    shown = {row.course.slug for row in overview.context["rows"]}
+    assert shown == set(taught.values_list("slug", flat=True))
+    assert client.get(reverse("insights:course", args=["python-foundations"])).status_code == 200
+    not_taught = reverse("insights:course", args=["web-development-with-django"])
+    assert client.get(not_taught).status_code == 404
+    assert client.get(reverse("admin:index")).status_code == 302  # not staff: no admin

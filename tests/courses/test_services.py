@@ -1,7 +1,10 @@
 """Completing and undoing lessons: what a learner sees change, and what must not."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from achievements.models import Rule, UserAchievement
 from courses.models import LessonCompletion, UserProgress
@@ -174,6 +177,28 @@ def test_removing_the_missing_lesson_completes_the_course(learner, course, lesso
     assert progress.is_completed
     assert progress.percentage == 100
     assert progress.completed_at is not None
+
+
+def test_removing_the_finishing_lesson_dates_the_course_at_the_newest_one_left(
+    learner, course, lessons
+):
+    """Found by the invariants test: the course stayed dated at a completion that no
+    longer exists."""
+    for lesson in lessons:
+        lesson_complete(user=learner, lesson=lesson)
+    start = timezone.now() - timedelta(days=10)
+    for i, lesson in enumerate(lessons):
+        LessonCompletion.objects.filter(user=learner, lesson=lesson).update(
+            completed_at=start + timedelta(days=i)
+        )
+    UserProgress.objects.filter(user=learner).update(completed_at=start + timedelta(days=3))
+
+    lessons[3].delete()
+    course_completion_refresh(course=course)
+
+    progress = UserProgress.objects.get(user=learner)
+    assert progress.completed_at == start + timedelta(days=2)
+    assert (progress.lessons_done, progress.current_lesson_id) == (3, None)
 
 
 def test_removing_the_missing_lesson_awards_course_achievements(

@@ -19,6 +19,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
@@ -80,6 +81,8 @@ COURSES = [
         ["Why accessibility", "Semantic HTML", "Keyboard first", "Colour and contrast"],
     ),
 ]
+
+INSTRUCTOR_COURSES = ("python-foundations", "writing-accessible-interfaces")
 
 ACHIEVEMENTS = [
     ("First steps", "Complete your first lesson.", "star", Rule.LESSONS_COMPLETED, 1, None),
@@ -382,8 +385,8 @@ def _reached(achievement: Achievement, stats: LearnerStats) -> bool:
 
 class Command(BaseCommand):
     help = (
-        "Create demo accounts (demo/demo, admin/admin), courses, achievements and a school "
-        "of learners with 90 days of history. Idempotent."
+        "Create demo accounts (demo/demo, instructor/instructor, admin/admin), courses, "
+        "achievements and a school of learners with 90 days of history. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -425,6 +428,17 @@ class Command(BaseCommand):
                     },
                 )
 
+        # Teaches two courses and sees their insights only (not staff: no admin).
+        instructor = users.objects.filter(username="instructor").first()
+        if instructor is None:
+            instructor = users.objects.create_user(
+                "instructor", "instructor@example.com", "instructor", first_name="Ines",
+                last_name="Hart",
+            )  # fmt: skip
+            instructor.groups.add(Group.objects.get_or_create(name="Instructors")[0])
+            for slug in INSTRUCTOR_COURSES:
+                Course.objects.get(slug=slug).instructors.add(instructor)
+
         for name, description, icon, rule, threshold, course_slug in ACHIEVEMENTS:
             Achievement.objects.get_or_create(
                 name=name,
@@ -441,7 +455,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo ready: {Course.objects.count()} courses, "
                 f"{Achievement.objects.count()} achievements, {learners} learners with history. "
-                "Sign in as demo/demo (learner) or admin/admin (staff)."
+                "Sign in as demo/demo (learner), instructor/instructor or admin/admin (staff)."
             )
         )
 
