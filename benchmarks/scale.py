@@ -676,14 +676,25 @@ def _history_move(cursor, history: _History) -> None:
              LATERAL (SELECT CASE WHEN g = 0 THEN %s
                                   ELSE 'learner' || lpad(u.number::text, 6, '0') END
                       AS username) x
-        ORDER BY u.id;
+        ORDER BY u.id
+        """,
+        [password, HEAVY_USERNAME],
+    )
+    # No parameters below: psycopg sends several statements in one go only then (the
+    # settings turn on server-side binding, which prepares one statement at a time).
+    cursor.execute(
+        """
         SELECT setval(pg_get_serial_sequence('auth_user', 'id'), (SELECT max(id) FROM auth_user));
         DROP TABLE scale_name;
 
-        -- Every account has its row (sign-up makes it): the lock and the page token.
-        INSERT INTO accounts_learnerprofile (user_id, time_zone, page_token)
-        SELECT u.id, coalesce(l.time_zone, ''), substr(md5(u.id::text || random()::text), 1, 16)
-        FROM scale_learner l JOIN scale_uid u USING (g) ORDER BY u.id;
+        -- Every account has its row (sign-up makes it): the lock, the page token, and
+        -- accounts.usernames.username_skeleton of the (ASCII) username.
+        INSERT INTO accounts_learnerprofile (user_id, time_zone, page_token, username_skeleton)
+        SELECT u.id, coalesce(l.time_zone, ''), substr(md5(u.id::text || random()::text), 1, 16),
+               replace(replace(lower(translate(a.username, '01I|', 'olll')), 'rn', 'm'),
+                       'vv', 'w')
+        FROM scale_learner l JOIN scale_uid u USING (g) JOIN auth_user a ON a.id = u.id
+        ORDER BY u.id;
 
         -- Completion ids follow completed_at: a learner's rows lie all over the table.
         INSERT INTO courses_lessoncompletion (user_id, lesson_id, completed_at)
@@ -700,8 +711,7 @@ def _history_move(cursor, history: _History) -> None:
                    FROM scale_completion c JOIN courses_lesson l ON l.id = c.lesson_id
                    GROUP BY 1, 2) d ON d.g = p.g AND d.course_id = p.course_id
         ORDER BY p.started_at, u.id, p.course_id;
-        """,
-        [password, HEAVY_USERNAME],
+        """
     )
 
 
@@ -719,7 +729,7 @@ def _awards_create(cursor) -> None:
         """
         INSERT INTO achievements_userachievement (
             user_id, achievement_id, unlocked_at, announced_at, trigger, rule_snapshot,
-            reason, revoke_reason)
+            reason, revoke_reason, public_id, is_public)
         WITH nth_lesson AS (
             SELECT user_id, completed_at,
                    row_number() OVER (PARTITION BY user_id ORDER BY completed_at, id) AS n
@@ -776,7 +786,8 @@ def _awards_create(cursor) -> None:
             GROUP BY 1, 2
         )
         SELECT w.user_id, w.achievement_id, w.unlocked_at,
-               w.unlocked_at + interval '2 seconds', 'backfill', s.rule, '', ''
+               w.unlocked_at + interval '2 seconds', 'backfill', s.rule, '', '',
+               gen_random_uuid(), false
         FROM award w JOIN scale_snapshot s USING (achievement_id)
         ORDER BY w.unlocked_at, w.user_id, w.achievement_id
         """,
