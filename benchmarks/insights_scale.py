@@ -1,0 +1,335 @@
+"""What the people who run courses wait for: course insights on a data set of a given size.
+
+    python benchmarks/insights_scale.py --database progress_scale_100k [--runs 3]
+    make bench-insights BENCH_ARGS="--database progress_scale_100k"
+
+Against a database `benchmarks/scale.py --keep` loaded (nothing is written but a
+superuser `bench-admin`, as benchmarks/admin_scale.py makes). In process, DEBUG off, no
+cache, the test client logged in as that superuser: each page's figure is the server's
+own time for one request (median of --runs, with the range) and its number of queries.
+The courses: "Welcome" (the most learners, one lesson), the course with the most
+completions, and a typical one (the median number of learners). Each CSV export is read
+chunk by chunk as a client would (nothing kept): rows per second and how much the
+process's resident memory grew (its peak, VmHWM, reset before each export where Linux
+allows, else ru_maxrss). Then EXPLAIN (ANALYZE, BUFFERS) of the slowest queries seen.
+Prints Markdown for docs/performance.md; --json keeps the figures too.
+"""
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--explain", type=int, default=2, help="how many slowest queries")
+    parser.add_argument(
+        "--sort",
+        default="last_activity",
+        help="the stalled learners' sort for the filtered page (insights:course ?sort=)",
+    )
+    parser.add_argument("--overview-sort", default="-completion_rate")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    os.environ.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"{args.postgres}/{args.database}",
+        SECURE_SSL_REDIRECT="0",
+        TASK_BACKEND="immediate",
+        DJANGO_SETTINGS_MODULE="progress_site.settings",
+    )
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    load_before = os.getloadavg()
+    figures = measure(args)
+    figures["started"] = started
+    figures["ended"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    figures["load"] = [load_before, os.getloadavg()]
+    report(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, default=str))
+    return 0
+
+
+# --- Measuring ---
+
+
+def captured(call):
+    """Run `call`; return (seconds, [(seconds, sql), ...]) of it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        started = time.perf_counter()
+        call()
+        seconds = time.perf_counter() - started
+    return seconds, [(float(q["time"]), q["sql"]) for q in context.captured_queries]
+
+
+def memory_peak_reset() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux: clear_refs 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def memory_status() -> dict[str, int]:
+    """VmRSS and VmHWM in kB (Linux), or ru_maxrss as both."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {"VmRSS": peak, "VmHWM": peak}
+    found = {}
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0])
+    return found
+
+
+def measure(args) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+    from django.test import Client
+    from django.urls import reverse
+
+    from courses.models import Course, LessonCompletion
+
+    users = get_user_model()
+    admin, _ = users.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(admin)
+
+    welcome = Course.objects.order_by("position").first()
+    courses = list(
+        Course.objects.exclude(pk=welcome.pk)
+        .annotate(
+            learners=Count("progress", distinct=True),
+            lessons_n=Count("lessons", distinct=True),
+        )
+        .order_by("learners", "pk")
+    )
+    typical = courses[len(courses) // 2]
+    busiest = max(
+        courses,
+        key=lambda course: LessonCompletion.objects.filter(lesson__course=course).count()
+        if course.learners >= courses[-10].learners
+        else 0,
+    )
+    learners = {
+        c.pk: c.progress.count() for c in (welcome, busiest, typical)
+    }  # started the course
+    lessons = {c.pk: c.lessons.count() for c in (welcome, busiest, typical)}
+    stalled = {
+        c.pk: c.progress.filter(Q(completed_at__isnull=True)).count()
+        for c in (welcome, busiest, typical)
+    }
+    figures = {
+        "database": args.database,
+        "runs": args.runs,
+        "size": {
+            "learners": users.objects.count(),
+            "completions": LessonCompletion.objects.count(),
+        },
+        "courses": {
+            label: {
+                "title": c.title,
+                "slug": c.slug,
+                "learners": learners[c.pk],
+                "lessons": lessons[c.pk],
+                "not complete": stalled[c.pk],
+            }
+            for label, c in (("biggest", welcome), ("busiest", busiest), ("typical", typical))
+        },
+        "pages": [],
+        "exports": [],
+    }
+    seen: list[tuple[float, str, str]] = []  # (seconds, page, sql) of every query
+
+    def page(what: str, url: str, query: dict | None = None, headers: dict | None = None):
+        sizes = []
+
+        def get():
+            response = client.get(url, query or {}, headers=headers or {})
+            assert response.status_code == 200, (what, url, query, response.status_code)
+            sizes.append(len(response.content))
+
+        times, queries = [], []
+        for _ in range(args.runs):
+            seconds, queries = captured(get)
+            times.append(seconds)
+        seen.extend((t, what, sql) for t, sql in queries)
+        figures["pages"].append(
+            {"what": what, "times": times, "queries": len(queries), "bytes": sizes[-1]}
+        )
+
+    page("overview", reverse("insights:overview"))
+    page(
+        f"overview, ?sort={args.overview_sort}",
+        reverse("insights:overview"),
+        {"sort": args.overview_sort},
+    )
+    for label, course in (("biggest", welcome), ("busiest", busiest), ("typical", typical)):
+        url = reverse("insights:course", args=[course.slug])
+        name = f"course, {label} ({course.title})"
+        filtered = {"days": 30, "page": 2, "sort": args.sort}
+        page(name, url)
+        page(f"{name}, ?days=30&page=2&sort={args.sort}", url, filtered)
+        page(
+            f"{name}, htmx fragment (days=30&page=2)",
+            url,
+            filtered,
+            headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"},
+        )
+
+    def export(what: str, url: str):
+        results = []
+        for _ in range(args.runs):
+            reset = memory_peak_reset()
+            before = memory_status()
+            state = {}
+
+            def consume(state=state):
+                response = client.get(url)
+                assert response.status_code == 200, (what, url, response.status_code)
+                state["first_byte"] = None
+                started = time.perf_counter()
+                rows = size = 0
+                for chunk in response.streaming_content:
+                    if state["first_byte"] is None:
+                        state["first_byte"] = time.perf_counter() - started
+                    size += len(chunk)
+                    rows += chunk.count(b"\n")
+                response.close()
+                state["rows"], state["bytes"] = rows - 1, size  # without the header row
+
+            seconds, queries = captured(consume)
+            after = memory_status()
+            growth = (after["VmHWM"] - (before["VmRSS"] if reset else before["VmHWM"])) / 1024
+            results.append(
+                {
+                    "seconds": seconds,
+                    "first_byte": state["first_byte"],
+                    "rows": state["rows"],
+                    "bytes": state["bytes"],
+                    "queries": len(queries),
+                    "rss_growth_mb": growth,
+                    "rss_after_mb": after["VmRSS"] / 1024,
+                }
+            )
+            seen.extend((t, what, sql) for t, sql in queries)
+        figures["exports"].append({"what": what, "runs": results, "peak_reset": reset})
+
+    for label, course in (("biggest", welcome), ("busiest", busiest)):
+        export(
+            f"learners.csv, {label} ({course.title})",
+            reverse("insights:learners_csv", args=[course.slug]),
+        )
+    for label, course in (("biggest", welcome), ("busiest", busiest)):
+        url = reverse("insights:summary_csv", args=[course.slug])
+        export(f"summary.csv, {label} ({course.title})", url)
+
+    figures["explain"] = explain(seen, args.explain)
+    return figures
+
+
+def explain(seen: list[tuple[float, str, str]], count: int) -> list[dict]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the `count` slowest distinct statements seen."""
+    from django.db import connection
+
+    slowest, done = [], set()
+    for seconds, what, sql in sorted(seen, key=lambda item: -item[0]):
+        if sql in done or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue
+        done.add(sql)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        slowest.append({"seconds": seconds, "page": what, "sql": sql, "plan": plan})
+        if len(slowest) == count:
+            break
+    return slowest
+
+
+# --- Reporting ---
+
+
+def report(figures: dict) -> None:
+    size = figures["size"]
+    print(
+        f"{figures['database']}: {size['learners']:,} accounts, {size['completions']:,} "
+        f"completions; {figures['runs']} runs each; {figures['started']} to "
+        f"{figures['ended']}; load average (1, 5, 15 min) "
+        + " then ".join("/".join(f"{x:.1f}" for x in load) for load in figures["load"])
+    )
+    print()
+    print("| course | learners started | lessons | not complete |")
+    print("|---|--:|--:|--:|")
+    for label, c in figures["courses"].items():
+        print(
+            f"| {label}: {c['title']} | {c['learners']:,} | {c['lessons']} "
+            f"| {c['not complete']:,} |"
+        )
+    print()
+    print("| page | median s | range s | queries | kB |")
+    print("|---|--:|--|--:|--:|")
+    for p in figures["pages"]:
+        times = p["times"]
+        print(
+            f"| {p['what']} | {statistics.median(times):.3f} | {min(times):.3f} to "
+            f"{max(times):.3f} | {p['queries']} | {p['bytes'] / 1000:.0f} |"
+        )
+    print()
+    print(
+        "| export | rows | median s | range s | rows/s (median) | first byte s "
+        "| RSS growth MB (max) | queries |"
+    )
+    print("|---|--:|--:|--|--:|--:|--:|--:|")
+    for e in figures["exports"]:
+        runs = e["runs"]
+        times = [r["seconds"] for r in runs]
+        rate = statistics.median(r["rows"] / r["seconds"] for r in runs)
+        growth = max(r["rss_growth_mb"] for r in runs)
+        print(
+            f"| {e['what']} | {runs[-1]['rows']:,} | {statistics.median(times):.2f} "
+            f"| {min(times):.2f} to {max(times):.2f} | {rate:,.0f} "
+            f"| {statistics.median(r['first_byte'] or 0 for r in runs):.3f} "
+            f"| {growth:.1f} | {runs[-1]['queries']} |"
+        )
+    for item in figures["explain"]:
+        print()
+        print(f"Slow query ({item['seconds'] * 1000:.0f} ms, {item['page']}):")
+        print()
+        print("```sql")
+        print(item["sql"])
+        print("```")
+        print()
+        print("```text")
+        print(item["plan"])
+        print("```")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
