@@ -5,11 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Max
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.services import completions_delete
 from courses.tasks import course_progress_refresh_schedule
+from insights.access import insight_courses
 
 
 class LessonInlineForm(forms.ModelForm):
@@ -65,10 +67,21 @@ class CourseAdmin(admin.ModelAdmin):
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
+    # Searched by username (the user admin's search): a school has thousands of users.
+    autocomplete_fields = ["instructors"]
     inlines = [LessonInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(lesson_count=Count("lessons"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The course's insights a click away, for those who may see them."""
+        course = self.get_object(request, object_id)  # None for a wrong id: the admin says so
+        url = None
+        if course and insight_courses(user=request.user).filter(pk=course.pk).exists():
+            url = reverse("insights:course", args=[course.slug])
+        extra_context = {**(extra_context or {}), "insights_url": url}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="lessons", ordering="lesson_count")
     def lesson_count(self, course: Course) -> int:

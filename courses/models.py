@@ -25,10 +25,17 @@ class Course(models.Model):
         default=0, help_text="Courses are listed by this number, then by title."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="courses_taught",
+        blank=True,
+        help_text="They see this course's insights (funnel, stalled learners, exports).",
+    )
 
     class Meta:
         ordering = ["position", "title"]
         indexes = [models.Index(fields=["is_published", "position"])]
+        permissions = [("view_course_insights", "Can view course insights")]
 
     def __str__(self) -> str:
         return self.title
@@ -92,6 +99,11 @@ class UserProgress(models.Model):
     lessons_done = models.PositiveIntegerField(
         default=0, help_text="How many of the course's lessons the learner has completed."
     )
+    last_activity_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the learner's newest completion in the course still standing was made.",
+    )
 
     class Meta:
         verbose_name = "course progress"
@@ -100,7 +112,13 @@ class UserProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="progress_unique_per_course"),
         ]
-        indexes = [models.Index(fields=["started_at", "id"], name="progress_by_time")]
+        indexes = [
+            models.Index(fields=["started_at", "id"], name="progress_by_time"),
+            # Insights: a course's learners active lately, or stalled (not active lately).
+            models.Index(fields=["course", "last_activity_at"], name="progress_by_activity"),
+            # Insights: courses finished week by week (the overview's trend).
+            models.Index(fields=["completed_at", "course"], name="progress_by_completion"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
@@ -118,8 +136,12 @@ class LessonCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="completion_unique_per_lesson"),
         ]
-        # The admin's newest-first list reads a page, not the table.
-        indexes = [models.Index(fields=["completed_at", "id"], name="completion_by_time")]
+        indexes = [
+            # The admin's newest-first list reads a page, not the table.
+            models.Index(fields=["completed_at", "id"], name="completion_by_time"),
+            # Insights: a course's completions day by day, each lesson's counted.
+            models.Index(fields=["lesson", "completed_at"], name="completion_by_lesson_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.lesson}"

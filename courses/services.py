@@ -59,6 +59,13 @@ class _Locked:
     lessons: list[LessonRow]
     completed: frozenset[int]
     rows: list[UserProgress]  # every course the learner started
+    done_at: dict[int, datetime]  # when each completed lesson was completed
+
+    @property
+    def last_activity(self) -> datetime | None:
+        """The newest of the learner's completions in the course (what insights call their
+        last activity), None without one."""
+        return max((self.done_at[i] for i in self.completed if i in self.done_at), default=None)
 
     @property
     def row(self) -> UserProgress | None:
@@ -82,6 +89,7 @@ def _lock_and_read(*, user: AbstractBaseUser, lesson: Lesson) -> _Locked:
         lessons=lessons,
         completed=frozenset(each.id for each in lessons if each.done),
         rows=learner_progress_rows(user=user),
+        done_at={each.id: each.done_at for each in lessons if each.done},
     )
 
 
@@ -110,6 +118,7 @@ def lesson_complete(
             [LessonCompletion(user=user, lesson=lesson, completed_at=now)], ignore_conflicts=True
         )
         state.completed |= {lesson.id}
+        state.done_at[lesson.id] = now
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
     current = next_lesson if changed else before.current_lesson
@@ -146,6 +155,7 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgre
     if lesson.id in state.completed:
         LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
         state.completed -= {lesson.id}
+        state.done_at.pop(lesson.id, None)
         _progress_save(user=user, state=state, current=lesson, now=timezone.now())
     return state.progress()
 
@@ -157,7 +167,8 @@ def _progress_save(
 
     completed_at follows the lessons on every path: `now` (the completion that finishes
     the course) when it becomes complete, kept while it stays complete, cleared when it
-    no longer is. The row in `state.rows` is updated to match.
+    no longer is; last_activity_at is the newest completion left (read with the lessons,
+    under the lock: no statement more). The row in `state.rows` is updated to match.
     """
     done = len(state.completed)
     complete = is_course_complete(completed=done, total=len(state.lessons))
@@ -170,6 +181,7 @@ def _progress_save(
                 current_lesson_id=getattr(current, "id", None),
                 completed_at=now if complete else None,
                 lessons_done=done,
+                last_activity_at=state.last_activity,
             )
         )
         return
@@ -177,6 +189,7 @@ def _progress_save(
         "current_lesson_id": getattr(current, "id", None),
         "completed_at": (row.completed_at or now) if complete else None,
         "lessons_done": done,
+        "last_activity_at": state.last_activity,
     }
     if any(getattr(row, field) != value for field, value in values.items()):
         if not UserProgress.objects.filter(pk=row.pk).update(**values):
@@ -192,7 +205,7 @@ def progress_recompute(
     """Bring the course's progress rows (of these learners, or all) in line with the
     completions and lessons that exist now; returns whether any became complete.
     `recount=False` when only lessons were added: no completion went, so every count
-    still holds (the longest step, for a course 70,000 learners finished).
+    and last activity still holds (the longest step, for a course 70,000 learners finished).
 
     For what the completion service does not see: lessons added or removed, completions
     deleted by an admin. Counts are recounted; a course no longer complete loses its
@@ -205,18 +218,19 @@ def progress_recompute(
     if user_ids is not None:
         rows = rows.filter(user_id__in=list(user_ids))
     theirs = LessonCompletion.objects.filter(user_id=OuterRef("user_id"), lesson__course=course)
+    last = Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
     if recount:
         rows.update(
             lessons_done=Coalesce(
                 Subquery(theirs.order_by().values("user_id").annotate(n=Count("pk")).values("n")),
                 0,
-            )
+            ),
+            last_activity_at=last,
         )
     total = course.lessons.count()
     rows.exclude(completed_at=None).filter(Q(lessons_done__lt=total) | Q(lessons_done=0)).update(
         completed_at=None
     )
-    last = Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
     completed = rows.filter(completed_at=None, lessons_done__gte=max(total, 1)).update(
         completed_at=last, current_lesson=None
     )

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "courses",
     "achievements",
     "credentials",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "insights.context_processors.insights_link",
             ],
         },
     },

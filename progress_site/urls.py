@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("credentials.urls")),
     path("achievements/", include("achievements.urls")),
     path("accounts/", include("accounts.urls")),
+    path("insights/", include("insights.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded course thumbnails while DEBUG is on (`make run`); in production the web server
