@@ -18,11 +18,13 @@ Prints Markdown for docs/performance.md; --json keeps the figures too.
 import argparse
 import json
 import os
+import re
 import resource
 import secrets
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +38,10 @@ def main() -> int:
     parser.add_argument("--explain", type=int, default=2, help="how many slowest queries")
     parser.add_argument(
         "--sort",
-        default="last_activity",
-        help="the stalled learners' sort for the filtered page (insights:course ?sort=)",
+        default="-progress",
+        help="the stalled learners' order for the filtered page (insights:course ?sort=)",
     )
-    parser.add_argument("--overview-sort", default="-completion_rate")
+    parser.add_argument("--overview-sort", default="-rate", help="insights:overview ?sort=")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     os.environ.update(
@@ -112,6 +114,7 @@ def measure(args) -> dict:
     from django.db.models import Count, Q
     from django.test import Client
     from django.urls import reverse
+    from django.utils import timezone
 
     from courses.models import Course, LessonCompletion
 
@@ -134,13 +137,13 @@ def measure(args) -> dict:
     typical = courses[len(courses) // 2]
     busiest = max(
         courses,
-        key=lambda course: LessonCompletion.objects.filter(lesson__course=course).count()
-        if course.learners >= courses[-10].learners
-        else 0,
+        key=lambda course: (
+            LessonCompletion.objects.filter(lesson__course=course).count()
+            if course.learners >= courses[-10].learners
+            else 0
+        ),
     )
-    learners = {
-        c.pk: c.progress.count() for c in (welcome, busiest, typical)
-    }  # started the course
+    learners = {c.pk: c.progress.count() for c in (welcome, busiest, typical)}  # started the course
     lessons = {c.pk: c.lessons.count() for c in (welcome, busiest, typical)}
     stalled = {
         c.pk: c.progress.filter(Q(completed_at__isnull=True)).count()
@@ -176,13 +179,21 @@ def measure(args) -> dict:
             assert response.status_code == 200, (what, url, query, response.status_code)
             sizes.append(len(response.content))
 
-        times, queries = [], []
+        times, sql_times, queries = [], [], []
         for _ in range(args.runs):
             seconds, queries = captured(get)
             times.append(seconds)
-        seen.extend((t, what, sql) for t, sql in queries)
+            sql_times.append(sum(t for t, _ in queries))
+            seen.extend((t, what, sql) for t, sql in queries)
         figures["pages"].append(
-            {"what": what, "times": times, "queries": len(queries), "bytes": sizes[-1]}
+            {
+                "what": what,
+                "times": times,
+                "sql_times": sql_times,
+                "slowest_query": max(t for t, _ in queries),
+                "queries": len(queries),
+                "bytes": sizes[-1],
+            }
         )
 
     page("overview", reverse("insights:overview"))
@@ -191,18 +202,28 @@ def measure(args) -> dict:
         reverse("insights:overview"),
         {"sort": args.overview_sort},
     )
+    today = timezone.localdate()
+    month = (today - timedelta(days=29)).isoformat()
+    today = today.isoformat()
     for label, course in (("biggest", welcome), ("busiest", busiest), ("typical", typical)):
         url = reverse("insights:course", args=[course.slug])
         name = f"course, {label} ({course.title})"
         filtered = {"days": 30, "page": 2, "sort": args.sort}
         page(name, url)
         page(f"{name}, ?days=30&page=2&sort={args.sort}", url, filtered)
-        page(
-            f"{name}, htmx fragment (days=30&page=2)",
-            url,
-            filtered,
-            headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"},
-        )
+        # What htmx asks for when a section's form changes: that section alone.
+        for target, query in (("stalled", filtered), ("activity", {"start": month, "end": today})):
+            shown = "&".join(f"{k}={v}" for k, v in query.items())
+            page(
+                f"{name}, htmx: #{target} alone ({shown})",
+                url,
+                query,
+                headers={
+                    "HX-Request": "true",
+                    "HX-Target": target,
+                    "HX-Current-URL": f"http://testserver{url}",
+                },
+            )
 
     def export(what: str, url: str):
         results = []
@@ -212,16 +233,16 @@ def measure(args) -> dict:
             state = {}
 
             def consume(state=state):
+                started = time.perf_counter()
                 response = client.get(url)
                 assert response.status_code == 200, (what, url, response.status_code)
-                state["first_byte"] = None
-                started = time.perf_counter()
+                state["first_row"] = None
                 rows = size = 0
                 for chunk in response.streaming_content:
-                    if state["first_byte"] is None:
-                        state["first_byte"] = time.perf_counter() - started
                     size += len(chunk)
                     rows += chunk.count(b"\n")
+                    if state["first_row"] is None and rows > 1:  # past the header
+                        state["first_row"] = time.perf_counter() - started
                 response.close()
                 state["rows"], state["bytes"] = rows - 1, size  # without the header row
 
@@ -231,7 +252,8 @@ def measure(args) -> dict:
             results.append(
                 {
                     "seconds": seconds,
-                    "first_byte": state["first_byte"],
+                    "first_row": state["first_row"],
+                    "sql": sum(t for t, _ in queries),
                     "rows": state["rows"],
                     "bytes": state["bytes"],
                     "queries": len(queries),
@@ -256,14 +278,17 @@ def measure(args) -> dict:
 
 
 def explain(seen: list[tuple[float, str, str]], count: int) -> list[dict]:
-    """EXPLAIN (ANALYZE, BUFFERS) of the `count` slowest distinct statements seen."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the `count` slowest statements seen, one per shape."""
     from django.db import connection
 
     slowest, done = [], set()
+    if count < 1:
+        return slowest
     for seconds, what, sql in sorted(seen, key=lambda item: -item[0]):
-        if sql in done or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        shape = re.sub(r"'[^']*'|\b\d+\b", "?", sql)  # the same query for another course
+        if shape in done or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
             continue
-        done.add(sql)
+        done.add(shape)
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -293,20 +318,21 @@ def report(figures: dict) -> None:
             f"| {c['not complete']:,} |"
         )
     print()
-    print("| page | median s | range s | queries | kB |")
-    print("|---|--:|--|--:|--:|")
+    print("| page | median s | range s | queries | SQL s (median) | slowest query s | kB |")
+    print("|---|--:|--|--:|--:|--:|--:|")
     for p in figures["pages"]:
         times = p["times"]
         print(
             f"| {p['what']} | {statistics.median(times):.3f} | {min(times):.3f} to "
-            f"{max(times):.3f} | {p['queries']} | {p['bytes'] / 1000:.0f} |"
+            f"{max(times):.3f} | {p['queries']} | {statistics.median(p['sql_times']):.3f} "
+            f"| {p['slowest_query']:.3f} | {p['bytes'] / 1000:.0f} |"
         )
     print()
     print(
-        "| export | rows | median s | range s | rows/s (median) | first byte s "
-        "| RSS growth MB (max) | queries |"
+        "| export | rows | median s | range s | rows/s (median) | first row s "
+        "| RSS growth MB (max) | queries | SQL s |"
     )
-    print("|---|--:|--:|--|--:|--:|--:|--:|")
+    print("|---|--:|--:|--|--:|--:|--:|--:|--:|")
     for e in figures["exports"]:
         runs = e["runs"]
         times = [r["seconds"] for r in runs]
@@ -315,8 +341,9 @@ def report(figures: dict) -> None:
         print(
             f"| {e['what']} | {runs[-1]['rows']:,} | {statistics.median(times):.2f} "
             f"| {min(times):.2f} to {max(times):.2f} | {rate:,.0f} "
-            f"| {statistics.median(r['first_byte'] or 0 for r in runs):.3f} "
-            f"| {growth:.1f} | {runs[-1]['queries']} |"
+            f"| {statistics.median(r['first_row'] or 0 for r in runs):.3f} "
+            f"| {growth:.1f} | {runs[-1]['queries']} "
+            f"| {statistics.median(r['sql'] for r in runs):.2f} |"
         )
     for item in figures["explain"]:
         print()

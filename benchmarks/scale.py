@@ -25,6 +25,7 @@ lessons and achievements stay as they are):
   course's first completion, `completed_at` the last completion when every lesson is
   completed (NULL otherwise), `current_lesson` the next lesson not completed after the
   last one completed, wrapping round (NULL when complete), as `lesson_complete` leaves it;
+  `lessons_done` their count and `last_activity_at` the newest of them (course insights);
 - about 2 % of learners with a LearnerProfile in one of ten time zones (`heavy` in
   Europe/Paris);
 - 30 site-wide achievements of all five rule types (lessons in total, courses finished,
@@ -703,11 +704,11 @@ def _history_move(cursor, history: _History) -> None:
         ORDER BY c.completed_at, u.id, c.lesson_id;
 
         INSERT INTO courses_userprogress (user_id, course_id, current_lesson_id, started_at,
-                                          completed_at, lessons_done)
+                                          completed_at, lessons_done, last_activity_at)
         SELECT u.id, p.course_id, p.current_lesson_id, p.started_at, p.completed_at,
-               coalesce(d.n, 0)
+               coalesce(d.n, 0), d.last_at
         FROM scale_progress p JOIN scale_uid u USING (g)
-        LEFT JOIN (SELECT c.g, l.course_id, count(*) AS n
+        LEFT JOIN (SELECT c.g, l.course_id, count(*) AS n, max(c.completed_at) AS last_at
                    FROM scale_completion c JOIN courses_lesson l ON l.id = c.lesson_id
                    GROUP BY 1, 2) d ON d.g = p.g AND d.course_id = p.course_id
         ORDER BY p.started_at, u.id, p.course_id;
@@ -890,6 +891,7 @@ CHECKS = {
            OR (d.n = s.n AND p.completed_at <> d.last_at)
            OR (d.n = s.n) IS DISTINCT FROM (p.current_lesson_id IS NULL)
            OR p.lessons_done <> d.n
+           OR p.last_activity_at IS DISTINCT FROM d.last_at
     """,
     "accounts without their profile row": """
         SELECT count(*) FROM auth_user u
