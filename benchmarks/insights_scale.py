@@ -32,7 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True)
+    parser.add_argument("--database")
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="no measuring: print the figures --json kept, side by side, with the targets",
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--explain", type=int, default=2, help="how many slowest queries")
@@ -44,6 +51,11 @@ def main() -> int:
     parser.add_argument("--overview-sort", default="-rate", help="insights:overview ?sort=")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    if args.compare:
+        compare([json.loads(path.read_text()) for path in args.compare])
+        return 0
+    if not args.database:
+        parser.error("--database is required (or --compare)")
     os.environ.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -356,6 +368,59 @@ def report(figures: dict) -> None:
         print("```text")
         print(item["plan"])
         print("```")
+
+
+# The targets of issue 12 at 100,000 learners.
+PAGE_SECONDS = 1.0
+CSV_ROWS_PER_SECOND = 20_000
+CSV_RSS_MB = 100
+
+
+def compare(runs: list[dict]) -> None:
+    """Each page and export at each size (the last is the one held to the targets)."""
+
+    def sizes(what: str) -> str:
+        return " | ".join(f"{what}, {r['size']['learners'] - 1:,} learners" for r in runs)
+
+    print(f"| page | {sizes('median s (range), queries')} | < {PAGE_SECONDS:.0f} s at the last |")
+    print("|---|" + "--|" * len(runs) + ":-:|")
+    for i, page in enumerate(runs[-1]["pages"]):
+        cells = []
+        for r in runs:
+            p = r["pages"][i]
+            t = p["times"]
+            cells.append(
+                f"{statistics.median(t):.2f} ({min(t):.2f} to {max(t):.2f}), {p['queries']}"
+            )
+        met = "yes" if statistics.median(page["times"]) < PAGE_SECONDS else "**no**"
+        print(f"| {page['what']} | {' | '.join(cells)} | {met} |")
+    print()
+    print(
+        f"| export | {sizes('rows, median s (range), rows/s, RSS growth MB, queries')} "
+        f"| ≥ {CSV_ROWS_PER_SECOND:,} rows/s, < {CSV_RSS_MB} MB at the last |"
+    )
+    print("|---|" + "--|" * len(runs) + ":-:|")
+    for i, export in enumerate(runs[-1]["exports"]):
+        cells = []
+        for r in runs:
+            e = r["exports"][i]["runs"]
+            t = [x["seconds"] for x in e]
+            rate = statistics.median(x["rows"] / x["seconds"] for x in e)
+            growth = max(x["rss_growth_mb"] for x in e)
+            cells.append(
+                f"{e[-1]['rows']:,}, {statistics.median(t):.2f} ({min(t):.2f} to {max(t):.2f}), "
+                f"{rate:,.0f}, {growth:.1f}, {e[-1]['queries']}"
+            )
+        last = export["runs"]
+        if export["what"].startswith("learners.csv"):
+            rate = statistics.median(x["rows"] / x["seconds"] for x in last)
+            growth = max(x["rss_growth_mb"] for x in last)
+            met = "yes" if rate >= CSV_ROWS_PER_SECOND and growth < CSV_RSS_MB else "**no**"
+        else:
+            met = (
+                "yes" if statistics.median(x["seconds"] for x in last) < PAGE_SECONDS else "**no**"
+            )
+        print(f"| {export['what']} | {' | '.join(cells)} | {met} |")
 
 
 if __name__ == "__main__":
