@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import LearnerProfile, page_token_new
 from achievements.services import announcements_claim
-from courses.models import ContentToken
+from courses.models import ContentToken, Course
+from insights.access import sees_every_course
 
 # Fragments are only reachable through current tokens: the timeout only returns the
 # memory of what no one will ask for again.
@@ -50,13 +51,16 @@ def content_changed() -> None:
         )
 
 
-def _tokens(*, user: AbstractBaseUser) -> tuple[str, str | None] | None:
-    """The learner's and the content's tokens, one query; None without the learner's row
-    (nothing would name their pages: they are rendered, not cached)."""
+def _tokens(*, user: AbstractBaseUser) -> tuple[str, str | None, bool] | None:
+    """The learner's and the content's tokens, and whether they teach a course (the
+    navigation's insights link, asked here rather than in a query of its own), one
+    query; None without the learner's row (nothing would name their pages: they are
+    rendered, not cached)."""
     content = ContentToken.objects.filter(pk=CONTENT_TOKEN_PK).values("token")
+    teaches = Exists(Course.instructors.through.objects.filter(user_id=OuterRef("user_id")))
     return (
         LearnerProfile.objects.filter(user=user)
-        .values_list("page_token", Subquery(content))
+        .values_list("page_token", Subquery(content), teaches)
         .first()
     )
 
@@ -80,7 +84,7 @@ def cached_page_render(
     if tokens is None:
         context = {**build(), "achievement_announcements": announcements_claim(user=user)}
         return render(request, template_name, context)
-    learner_token, content_token = tokens
+    learner_token, content_token, teaches = tokens
     key = ":".join(("page", str(user.pk), learner_token, str(content_token), *parts))
     nothing_to_announce = ":".join(("announced", str(user.pk), learner_token))
     found = cache.get_many([key, nothing_to_announce])
@@ -93,4 +97,12 @@ def cached_page_render(
         # Claimed now, so nothing is left until an award replaces the learner's token.
         announcements = announcements_claim(user=user)
         cache.set(nothing_to_announce, True, FRAGMENT_TIMEOUT)
-    return render(request, template_name, {**context, "achievement_announcements": announcements})
+    return render(
+        request,
+        template_name,
+        {
+            **context,
+            "achievement_announcements": announcements,
+            "insights_link": teaches or sees_every_course(user=user),
+        },
+    )

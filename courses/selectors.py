@@ -83,14 +83,14 @@ def lesson_get_published(*, course_slug: str, lesson_slug: str) -> Lesson:
 
 def course_lessons_done(*, user: AbstractBaseUser, course: Course) -> list[LessonRow]:
     """The course's lessons in order, as rows (id, title, slug, position, done: whether
-    the learner completed it, done_at: when, or None). One query; rows, not model
-    instances, because building forty instances cost more than the query (a lesson list
-    never needs a body or a method, only these fields)."""
+    the learner completed it). One query; rows, not model instances, because building
+    forty instances cost more than the query (a lesson list never needs a body or a
+    method, only these fields)."""
     done = LessonCompletion.objects.filter(user=user, lesson=OuterRef("pk"))
     return list(
         course.lessons.order_by("position")
-        .annotate(done=Exists(done), done_at=Subquery(done.values("completed_at")[:1]))
-        .values_list(*LESSON_LIST_FIELDS, "done", "done_at", named=True)
+        .annotate(done=Exists(done))
+        .values_list(*LESSON_LIST_FIELDS, "done", named=True)
     )
 
 

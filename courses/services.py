@@ -16,7 +16,7 @@ from functools import partial
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,13 +59,6 @@ class _Locked:
     lessons: list[LessonRow]
     completed: frozenset[int]
     rows: list[UserProgress]  # every course the learner started
-    done_at: dict[int, datetime]  # when each completed lesson was completed
-
-    @property
-    def last_activity(self) -> datetime | None:
-        """The newest of the learner's completions in the course (what insights call their
-        last activity), None without one."""
-        return max((self.done_at[i] for i in self.completed if i in self.done_at), default=None)
 
     @property
     def row(self) -> UserProgress | None:
@@ -89,7 +82,6 @@ def _lock_and_read(*, user: AbstractBaseUser, lesson: Lesson) -> _Locked:
         lessons=lessons,
         completed=frozenset(each.id for each in lessons if each.done),
         rows=learner_progress_rows(user=user),
-        done_at={each.id: each.done_at for each in lessons if each.done},
     )
 
 
@@ -118,11 +110,12 @@ def lesson_complete(
             [LessonCompletion(user=user, lesson=lesson, completed_at=now)], ignore_conflicts=True
         )
         state.completed |= {lesson.id}
-        state.done_at[lesson.id] = now
     next_lesson = next_incomplete(state.lessons, state.completed, after=lesson)
     # A repeated click keeps the learner's place; a new completion moves it on.
     current = next_lesson if changed else before.current_lesson
-    _progress_save(user=user, state=state, current=current, now=now)
+    # The newest completion is the one just made; a repeated click changes nothing.
+    last_activity = now if changed or state.row is None else state.row.last_activity_at
+    _progress_save(user=user, state=state, current=current, now=now, last_activity=last_activity)
     after = state.progress()
     finished = after.is_completed and not before.is_completed
     if finished:
@@ -150,28 +143,46 @@ def lesson_complete(
 
 @transaction.atomic
 def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> CourseProgress:
-    """Undo a completion. Idempotent. Achievements already unlocked are kept."""
+    """Undo a completion. Idempotent. Achievements already unlocked are kept. One
+    statement more than a completion when something is undone: the newest completion
+    left in the course (the learner's last activity there), read after the delete."""
     state = _lock_and_read(user=user, lesson=lesson)
     if lesson.id in state.completed:
         LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
         state.completed -= {lesson.id}
-        state.done_at.pop(lesson.id, None)
-        _progress_save(user=user, state=state, current=lesson, now=timezone.now())
+        last_activity = LessonCompletion.objects.filter(
+            user=user, lesson__course=state.course
+        ).aggregate(last=Max("completed_at"))["last"]
+        _progress_save(
+            user=user,
+            state=state,
+            current=lesson,
+            now=timezone.now(),
+            last_activity=last_activity,
+        )
     return state.progress()
 
 
 def _progress_save(
-    *, user: AbstractBaseUser, state: _Locked, current: Lesson | LessonRow | None, now: datetime
+    *,
+    user: AbstractBaseUser,
+    state: _Locked,
+    current: Lesson | LessonRow | None,
+    now: datetime,
+    last_activity: datetime | None,
 ) -> None:
     """Bring the progress row in line with the lessons (one statement, or none if it is).
 
     completed_at follows the lessons on every path: `now` (the completion that finishes
     the course) when it becomes complete, kept while it stays complete, cleared when it
-    no longer is; last_activity_at is the newest completion left (read with the lessons,
-    under the lock: no statement more). The row in `state.rows` is updated to match.
+    no longer is; last_activity_at is the caller's (the newest completion left). The
+    row in `state.rows` is updated to match.
     """
     done = len(state.completed)
     complete = is_course_complete(completed=done, total=len(state.lessons))
+    # Nothing left to continue with (a repeated click on a finished course kept the
+    # first lesson here).
+    current = None if complete else current
     row = state.row
     if row is None:
         state.rows.append(
@@ -181,7 +192,7 @@ def _progress_save(
                 current_lesson_id=getattr(current, "id", None),
                 completed_at=now if complete else None,
                 lessons_done=done,
-                last_activity_at=state.last_activity,
+                last_activity_at=last_activity,
             )
         )
         return
@@ -189,7 +200,7 @@ def _progress_save(
         "current_lesson_id": getattr(current, "id", None),
         "completed_at": (row.completed_at or now) if complete else None,
         "lessons_done": done,
-        "last_activity_at": state.last_activity,
+        "last_activity_at": last_activity,
     }
     if any(getattr(row, field) != value for field, value in values.items()):
         if not UserProgress.objects.filter(pk=row.pk).update(**values):
@@ -212,28 +223,35 @@ def progress_recompute(
     date; one complete again gets back the moment its last remaining lesson was
     completed (not the moment of this recount: that would erase when learners really
     finished); "Continue" stays where it was if that lesson is still to do, else goes
-    to the first lesson left. Five statements, whatever the number of rows.
+    to the first lesson left. Five statements (six with a recount), whatever the number
+    of rows.
     """
     rows = UserProgress.objects.filter(course=course)
     if user_ids is not None:
         rows = rows.filter(user_id__in=list(user_ids))
     theirs = LessonCompletion.objects.filter(user_id=OuterRef("user_id"), lesson__course=course)
-    last = Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
+
+    def last() -> Subquery:  # a new expression per statement: one is not shared by two
+        return Subquery(theirs.order_by("-completed_at").values("completed_at")[:1])
+
     if recount:
         rows.update(
             lessons_done=Coalesce(
                 Subquery(theirs.order_by().values("user_id").annotate(n=Count("pk")).values("n")),
                 0,
             ),
-            last_activity_at=last,
+            last_activity_at=last(),
         )
     total = course.lessons.count()
     rows.exclude(completed_at=None).filter(Q(lessons_done__lt=total) | Q(lessons_done=0)).update(
         completed_at=None
     )
-    completed = rows.filter(completed_at=None, lessons_done__gte=max(total, 1)).update(
-        completed_at=last, current_lesson=None
-    )
+    complete = rows.filter(lessons_done__gte=max(total, 1))
+    completed = complete.filter(completed_at=None).update(completed_at=last(), current_lesson=None)
+    if recount:
+        # Still complete, but the completion that finished it may be gone (its lesson was
+        # removed, or an admin deleted it): finished when its newest remaining one was.
+        complete.exclude(completed_at=None).update(completed_at=last(), current_lesson=None)
     first_left = Subquery(
         course.lessons.exclude(
             Exists(

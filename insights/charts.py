@@ -1,32 +1,40 @@
 """Geometry of the server-drawn SVG charts (no chart library, no script, no style
-attribute: positions are SVG attributes, colours are classes in static/css/insights.css).
-Every chart is drawn beside a table of the same numbers."""
+attribute: positions are SVG attributes, colours are classes in static/css/app.css).
+Every chart is drawn beside a table of the same numbers. Coordinates are written here,
+to one decimal, so templates print them as they are (a filter per number per bar was
+most of a 200-course overview's rendering)."""
 
 from dataclasses import dataclass
 
 
+def _n(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
 @dataclass(frozen=True)
 class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
+    x: str
+    y: str
+    width: str
+    height: str
     value: int
-    label: str
+    label: str = ""
+    text_x: str = ""  # where the value is written, after the bar
+    text_y: str = ""
 
 
-def _scale(values: list[int]) -> int:
+def _top(values: list[int]) -> int:
     return max([*values, 1])
 
 
 def sparkline(values: list[int], *, width: int = 120, height: int = 32) -> list[Bar]:
     """One bar per value, left to right; an empty week keeps a 1-pixel baseline bar."""
-    top = _scale(values)
+    top = _top(values)
     step = width / max(len(values), 1)
     bars = []
     for i, value in enumerate(values):
         h = max(value / top * (height - 2), 1)
-        bars.append(Bar(i * step + 1, height - h, step - 2, h, value, ""))
+        bars.append(Bar(_n(i * step + 1), _n(height - h), _n(step - 2), _n(h), value))
     return bars
 
 
@@ -34,7 +42,7 @@ def sparkline(values: list[int], *, width: int = 120, height: int = 32) -> list[
 class HorizontalChart:
     width: int
     height: int
-    label_width: int
+    label_x: int
     bars: list[Bar]
 
 
@@ -45,21 +53,26 @@ def horizontal(
     rows: list[tuple[str, int]], *, width: int = 640, label_width: int = 220
 ) -> HorizontalChart:
     """Bars left to right, one row per (label, value), the longest the largest value."""
-    top = _scale([value for _, value in rows])
+    top = _top([value for _, value in rows])
     room = width - label_width - 60  # space for the value written after the bar
-    bars = [
-        Bar(
-            label_width,
-            i * ROW + 4,
-            max(value / top * room, 1 if value else 0),
-            ROW - 8,
-            value,
-            label,
+    bars = []
+    for i, (label, value) in enumerate(rows):
+        length = max(value / top * room, 1 if value else 0)
+        y = i * ROW + 4
+        bars.append(
+            Bar(
+                x=str(label_width),
+                y=str(y),
+                width=_n(length),
+                height=str(ROW - 8),
+                value=value,
+                label=label,
+                text_x=_n(label_width + length + 6),
+                text_y=str(y + 14),
+            )
         )
-        for i, (label, value) in enumerate(rows)
-    ]
     return HorizontalChart(
-        width=width, height=max(len(rows), 1) * ROW, label_width=label_width, bars=bars
+        width=width, height=max(len(rows), 1) * ROW, label_x=label_width - 8, bars=bars
     )
 
 
@@ -68,15 +81,15 @@ class ColumnChart:
     width: int
     height: int
     bars: list[Bar]
-    top: int  # the largest value, written on the axis
+    top: int  # the largest value, written under the chart
 
 
 def columns(values: list[tuple[str, int]], *, height: int = 160) -> ColumnChart:
     """Columns bottom up, one per (label, value), e.g. one per day."""
-    top = _scale([value for _, value in values])
+    top = _top([value for _, value in values])
     step = 8
-    bars = [
-        Bar(i * step, height - (value / top * height), step - 2, value / top * height, value, label)
-        for i, (label, value) in enumerate(values)
-    ]
+    bars = []
+    for i, (label, value) in enumerate(values):
+        h = value / top * height
+        bars.append(Bar(str(i * step), _n(height - h), str(step - 2), _n(h), value, label))
     return ColumnChart(width=max(len(values), 1) * step, height=height, bars=bars, top=top)

@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
-from achievements.models import Achievement
+from achievements.models import Achievement, UserAchievement
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
 from courses.progress import MILESTONES, is_course_complete, percent_complete
 
@@ -118,30 +118,15 @@ def trend_weeks(*, today: date) -> list[date]:
 
 
 def overview(*, courses: QuerySet[Course]) -> Overview:
-    """One row per course: three queries (four on SQLite, which computes medians in
-    Python), whatever the numbers of courses, lessons and learners."""
+    """One row per course: four queries, whatever the numbers of courses, lessons and
+    learners."""
     now = timezone.now()
     weeks = trend_weeks(today=site_today())
     listed = courses.annotate(lesson_total=Coalesce(_lesson_count(), 0)).order_by(
         "position", "title"
     )
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        finished = (
-            UserProgress.objects.filter(
-                course=OuterRef("pk"),
-                completed_at__isnull=False,
-                lessons_done__gte=OuterRef("lesson_total"),
-            )
-            .order_by()
-            .values("course")
-            .annotate(m=Median(_time_to_finish()))
-            .values("m")
-        )
-        listed = listed.annotate(median=Subquery(finished, output_field=DurationField()))
     rows = {c.pk: OverviewRow(course=c, lessons=c.lesson_total) for c in listed}
     for row in rows.values():
-        row.median = getattr(row.course, "median", None)
         row.trend = [0] * TREND_WEEKS
     ids = list(rows)
     # Learners by course and count of lessons done: the counts compare with each course's
@@ -175,8 +160,7 @@ def overview(*, courses: QuerySet[Course]) -> Overview:
         index = week_of.get(_as_date(week))
         if index is not None and is_course_complete(completed=done, total=row.lessons):
             row.trend[index] += n
-    if not postgres:
-        _medians_in_python(rows)
+    _medians(rows)
     return Overview(rows=list(rows.values()), weeks=weeks)
 
 
@@ -190,16 +174,34 @@ def _as_date(value: date | datetime) -> date:
     return value
 
 
-def _medians_in_python(rows: dict[int, OverviewRow]) -> None:
-    """SQLite has no percentile: one query for every finished learner's time (the demo's
-    size; PostgreSQL computes it in the overview's query)."""
+def _complete(rows: dict[int, OverviewRow]) -> Q:
+    """Progress rows complete in these courses: as many lessons done as the course has
+    now. One condition per distinct lesson count (few), not a subquery per row."""
+    by_total = defaultdict(list)
+    for course_id, row in rows.items():
+        if row.lessons:
+            by_total[row.lessons].append(course_id)
+    complete = Q(pk__in=[])
+    for total, course_ids in by_total.items():
+        complete |= Q(course_id__in=course_ids, lessons_done__gte=total)
+    return complete
+
+
+def _medians(rows: dict[int, OverviewRow]) -> None:
+    """Each course's median time from starting to completing, among learners complete
+    now: one grouped query on PostgreSQL; SQLite has no percentile, so there every
+    finished learner's time is read and the median taken in Python (the demo's size)."""
+    finished = UserProgress.objects.filter(_complete(rows), completed_at__isnull=False).order_by()
+    if connection.vendor == "postgresql":
+        medians = finished.values("course_id").annotate(m=Median(_time_to_finish()))
+        for each in medians.values_list("course_id", "m"):
+            rows[each[0]].median = each[1]
+        return
     spans = defaultdict(list)
-    finished = UserProgress.objects.filter(
-        course_id__in=list(rows), completed_at__isnull=False
-    ).values_list("course_id", "lessons_done", "started_at", "completed_at")
-    for course_id, done, started, completed in finished:
-        if is_course_complete(completed=done, total=rows[course_id].lessons):
-            spans[course_id].append(completed - started)
+    for course_id, started, completed in finished.values_list(
+        "course_id", "started_at", "completed_at"
+    ):
+        spans[course_id].append(completed - started)
     for course_id, values in spans.items():
         rows[course_id].median = statistics.median(values)
 
@@ -232,9 +234,18 @@ def course_lessons(*, course: Course) -> list[LessonCount]:
     """Each lesson in course order with how many learners completed it (undone lessons
     have no row, removed lessons are not listed): one query. Percentages are filled by
     `drop_off`."""
+    # A count per lesson in a subquery: served by the index on the lesson alone (an
+    # index-only scan), where a join counting completion ids read every completion row.
+    completed_by = (
+        LessonCompletion.objects.filter(lesson=OuterRef("pk"))
+        .order_by()
+        .values("lesson")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     lessons = (
         course.lessons.order_by("position")
-        .annotate(learners=Count("completions"))
+        .annotate(learners=Coalesce(Subquery(completed_by), 0))
         .values_list("title", "learners")
     )
     return [
@@ -388,8 +399,16 @@ class Held:
 def course_achievements(*, course: Course) -> list[Held]:
     """The achievements whose rule is about this course, with how many learners hold
     each now (a revoked award is history, not held): one query."""
+    # Counted in a subquery the partial index of held awards answers alone.
+    held = (
+        UserAchievement.objects.filter(achievement=OuterRef("pk"), revoked_at__isnull=True)
+        .order_by()
+        .values("achievement")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     achievements = Achievement.objects.filter(course=course).annotate(
-        holders=Count("unlocks", filter=Q(unlocks__revoked_at__isnull=True))
+        holders=Coalesce(Subquery(held), 0)
     )
     return [Held(achievement=a, holders=a.holders) for a in achievements]
 
