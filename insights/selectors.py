@@ -379,7 +379,7 @@ def stalled(
     found.object_list = [
         Learner(
             username=username,
-            name=f"{first} {last}".strip(),
+            name=" ".join(part for part in (first, last) if part),
             started_at=started_at,
             last_activity_at=last_activity_at,
             lessons_done=min(done, total),

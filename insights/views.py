@@ -239,7 +239,7 @@ def learners_csv(request: HttpRequest, course_slug: str) -> StreamingHttpRespons
             complete = is_course_complete(completed=done, total=total)
             yield [
                 username,
-                f"{first} {last}".strip(),
+                " ".join(part for part in (first, last) if part),
                 when(started),
                 when(active),
                 done,
