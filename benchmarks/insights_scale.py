@@ -189,6 +189,9 @@ def measure(args) -> dict:
         def get():
             response = client.get(url, query or {}, headers=headers or {})
             assert response.status_code == 200, (what, url, query, response.status_code)
+            # A section alone, not the whole page (the view picks it by HX-Target).
+            fragment = (headers or {}).get("HX-Target")
+            assert not fragment or b"<html" not in response.content, (what, "whole page")
             sizes.append(len(response.content))
 
         times, sql_times, queries = [], [], []
