@@ -219,6 +219,7 @@ def measure(args) -> dict:
     )
     today = timezone.localdate()
     month = (today - timedelta(days=29)).isoformat()
+    year = (today - timedelta(days=365)).isoformat()  # the widest range the form takes
     today = today.isoformat()
     for label, course in (("biggest", welcome), ("busiest", busiest), ("typical", typical)):
         url = reverse("insights:course", args=[course.slug])
@@ -226,6 +227,11 @@ def measure(args) -> dict:
         filtered = {"days": 30, "page": 2, "sort": args.sort}
         page(name, url)
         page(f"{name}, ?days=30&page=2&sort={args.sort}", url, filtered)
+        page(
+            f"{name}, activity over 366 days (?start={year}&end={today})",
+            url,
+            {"start": year, "end": today},
+        )
         # What htmx asks for when a section's form changes: that section alone.
         for target, query in (("stalled", filtered), ("activity", {"start": month, "end": today})):
             shown = "&".join(f"{k}={v}" for k, v in query.items())
