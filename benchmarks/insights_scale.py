@@ -12,6 +12,8 @@ completions, and a typical one (the median number of learners). Each CSV export 
 chunk by chunk as a client would (nothing kept): rows per second and how much the
 process's resident memory grew (its peak, VmHWM, reset before each export where Linux
 allows, else ru_maxrss). Then EXPLAIN (ANALYZE, BUFFERS) of the slowest queries seen.
+First it VACUUM ANALYZEs the tables the pages read (--no-vacuum: not), as autovacuum
+would have in production; it prints the dead rows it found.
 Prints Markdown for docs/performance.md; --json keeps the figures too.
 """
 
@@ -50,6 +52,11 @@ def main() -> int:
     )
     parser.add_argument("--overview-sort", default="-rate", help="insights:overview ?sort=")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--no-vacuum",
+        action="store_true",
+        help="measure as found, without VACUUM ANALYZE of the tables the pages read first",
+    )
     args = parser.parse_args()
     if args.compare:
         compare([json.loads(path.read_text()) for path in args.compare])
@@ -121,6 +128,35 @@ def memory_status() -> dict[str, int]:
     return found
 
 
+READ_TABLES = (
+    "courses_userprogress",
+    "courses_lessoncompletion",
+    "courses_lesson",
+    "achievements_userachievement",
+    "auth_user",
+)
+
+
+def tables_tidy(*, vacuum: bool) -> dict[str, int]:
+    """The dead rows the pages' tables hold, then (unless not) VACUUM ANALYZE of them.
+
+    Dead rows are what autovacuum clears in production; where it is off (this machine's
+    PostgreSQL), rolled-back benchmark writes (admin_scale.py rewrites Welcome's 70,000
+    progress rows a few times) and migrations leave them, and every scan reads them.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_dead_tup FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [list(READ_TABLES)],
+        )
+        dead = dict(cursor.fetchall())
+        if vacuum:
+            cursor.execute(f"VACUUM ANALYZE {', '.join(READ_TABLES)}")
+    return dead
+
+
 def measure(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.db.models import Count, Q
@@ -136,6 +172,7 @@ def measure(args) -> dict:
     )
     client = Client()
     client.force_login(admin)
+    dead = tables_tidy(vacuum=not args.no_vacuum)
 
     welcome = Course.objects.order_by("position").first()
     courses = list(
@@ -163,6 +200,8 @@ def measure(args) -> dict:
     }
     figures = {
         "database": args.database,
+        "dead_rows_found": dead,
+        "vacuumed": not args.no_vacuum,
         "runs": args.runs,
         "size": {
             "learners": users.objects.count(),
@@ -330,6 +369,9 @@ def report(figures: dict) -> None:
         f"{figures['ended']}; load average (1, 5, 15 min) "
         + " then ".join("/".join(f"{x:.1f}" for x in load) for load in figures["load"])
     )
+    dead = ", ".join(f"{table} {n:,}" for table, n in figures["dead_rows_found"].items())
+    then = "then VACUUM ANALYZE of these tables" if figures["vacuumed"] else "not vacuumed"
+    print(f"Dead rows found: {dead}; {then}.")
     print()
     print("| course | learners started | lessons | not complete |")
     print("|---|--:|--:|--:|")
