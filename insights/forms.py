@@ -4,6 +4,7 @@ the page (and the default used), never a 500."""
 from datetime import date, timedelta
 
 from django import forms
+from django.http import QueryDict
 
 from insights.selectors import STALLED_ORDERS, site_today
 
@@ -12,6 +13,14 @@ MAX_ACTIVITY_DAYS = 366
 DEFAULT_STALLED_DAYS = 14
 MAX_STALLED_DAYS = 3_660
 EARLIEST = date(2000, 1, 1)
+
+
+def _date_or(value: str, default: date) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return default
+
 
 OVERVIEW_ORDERS = {
     "title": "Course",
@@ -61,6 +70,25 @@ class CourseInsightsForm(forms.Form):
             ("-username", "Username, Z to A"),
         ],
     )
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "CourseInsightsForm":
+        """The form bound to the query string, with the defaults where a value is missing
+        or empty, so the fields show what the page shows (the last 90 days, 14 days)."""
+        data = query.copy()
+        today = site_today()
+        defaults = {
+            "end": today.isoformat(),
+            "days": str(DEFAULT_STALLED_DAYS),
+            "sort": "last_activity",
+        }
+        for name, value in defaults.items():
+            if not data.get(name):
+                data[name] = value
+        if not data.get("start"):
+            end = _date_or(data["end"], today)
+            data["start"] = (end - timedelta(days=DEFAULT_ACTIVITY_DAYS - 1)).isoformat()
+        return cls(data)
 
     def clean(self):
         data = super().clean()

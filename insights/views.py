@@ -21,15 +21,11 @@ from insights.access import can_see_insights, insight_course_get, insight_course
 from insights.forms import OVERVIEW_ORDERS, CourseInsightsForm, OverviewForm
 
 STALLED_PAGE = 25
+SECTIONS = ("stalled", "activity")  # of a course's page, swapped alone by htmx
 # Rows written per chunk of a CSV response: a chunk per row cost more than the rows.
 CSV_BATCH = 500
 # Characters a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _allowed(request: HttpRequest) -> None:
-    if not request.user.is_authenticated:
-        raise Http404("No such course insights.")
 
 
 @require_GET
@@ -109,10 +105,11 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
     JavaScript); with htmx each swaps its own section in place and only that section is
     computed.
     """
-    _allowed(request)
     course = insight_course_get(user=request.user, slug=course_slug)
-    form = CourseInsightsForm(request.GET)
+    form = CourseInsightsForm.from_query(request.GET)
+    # The section an htmx request swaps; anything else is the whole page.
     part = request.htmx.target if request.htmx else None
+    part = part if part in SECTIONS else None
     # Each lesson's completions are counted for the whole page only: a fragment needs
     # only how many lessons there are.
     lessons = selectors.course_lessons(course=course) if part is None else None
@@ -160,10 +157,7 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
             "largest_drop_by": drop[1] if drop else 0,
             "achievements": selectors.course_achievements(course=course),
         }
-    template = {
-        "stalled": "insights/course.html#stalled",
-        "activity": "insights/course.html#activity",
-    }.get(part, "insights/course.html")
+    template = f"insights/course.html#{part}" if part else "insights/course.html"
     status = 400 if form.errors and not request.htmx else 200
     return render(request, template, context, status=status)
 
@@ -218,7 +212,6 @@ def _filename(course, what: str) -> str:
 @require_GET
 def learners_csv(request: HttpRequest, course_slug: str) -> StreamingHttpResponse:
     """Every learner who started the course, streamed: memory stays flat for any number."""
-    _allowed(request)
     course = insight_course_get(user=request.user, slug=course_slug)
     total = course.lessons.count()
     zone = selectors.site_zone()
@@ -259,7 +252,6 @@ def learners_csv(request: HttpRequest, course_slug: str) -> StreamingHttpRespons
 @require_GET
 def summary_csv(request: HttpRequest, course_slug: str) -> StreamingHttpResponse:
     """The funnel and each lesson's completions, as on the page."""
-    _allowed(request)
     course = insight_course_get(user=request.user, slug=course_slug)
     lessons = selectors.course_lessons(course=course)
     found = selectors.funnel(course=course, total=len(lessons))

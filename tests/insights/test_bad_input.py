@@ -91,3 +91,25 @@ def test_every_overview_order_answers(staff_client, course, order):
 
 def test_a_post_is_refused(staff_client, course):
     assert staff_client.post(reverse("insights:course", args=[course.slug])).status_code == 405
+
+
+def test_the_fields_show_the_choices_in_use(staff_client, course):
+    today = timezone.localdate()
+
+    page = staff_client.get(reverse("insights:course", args=[course.slug])).text
+
+    assert f'name="start" value="{today - timezone.timedelta(days=89)}"' in page
+    assert f'name="end" value="{today}"' in page
+    assert 'name="days" value="14"' in page
+    assert '<option value="last_activity" selected>' in page
+
+
+def test_an_htmx_request_for_another_target_gets_the_whole_page(staff_client, course):
+    response = staff_client.get(
+        reverse("insights:course", args=[course.slug]),
+        headers={"HX-Request": "true", "HX-Target": "main"},
+    )
+
+    assert response.status_code == 200
+    assert "<html" in response.text and 'id="stalled"' in response.text
+    assert response.context["funnel"].started == 1
