@@ -6,8 +6,7 @@ most of a 200-course overview's rendering)."""
 
 from dataclasses import dataclass
 
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 
 def _n(value: float) -> str:
@@ -32,18 +31,20 @@ def _top(values: list[int]) -> int:
 
 def sparkline(values: list[int], *, width: int = 120, height: int = 32) -> SafeString:
     """The bars' markup, one per value left to right (an empty week keeps a 1-pixel
-    baseline bar): one string per row, as an overview of hundreds of courses would
-    spend most of its time rendering the bars one attribute at a time."""
+    baseline bar): one string per row, made of numbers and two fixed class names only
+    (nothing to escape), as an overview of hundreds of courses spent most of its time
+    on the bars."""
     top = _top(values)
     step = width / max(len(values), 1)
     rects = []
     for i, value in enumerate(values):
         h = max(value / top * (height - 2), 1)
         kind = "spark__bar" if value else "spark__bar spark__bar--empty"
-        rects.append((kind, _n(i * step + 1), _n(height - h), _n(step - 2), _n(h)))
-    return format_html_join(
-        "", '<rect class="{}" x="{}" y="{}" width="{}" height="{}"></rect>', rects
-    )
+        rects.append(
+            f'<rect class="{kind}" x="{_n(i * step + 1)}" y="{_n(height - h)}"'
+            f' width="{_n(step - 2)}" height="{_n(h)}"></rect>'
+        )
+    return mark_safe("".join(rects))
 
 
 @dataclass(frozen=True)
