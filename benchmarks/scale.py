@@ -970,6 +970,16 @@ def scale_dataset_check() -> dict[str, int]:
             cursor.execute(query)
             found[what] = cursor.fetchone()[0]
         cursor.execute("RESET work_mem")
+        # The loader computes the skeletons in SQL; the app's own function is the judge.
+        from accounts.usernames import username_skeleton
+
+        cursor.execute(
+            "SELECT u.username, p.username_skeleton FROM auth_user u"
+            " JOIN accounts_learnerprofile p ON p.user_id = u.id"
+        )
+        found["profiles whose username skeleton is not accounts.usernames'"] = sum(
+            username_skeleton(username) != skeleton for username, skeleton in cursor.fetchall()
+        )
     return found
 
 
