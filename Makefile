@@ -23,7 +23,7 @@ BIND ?= 127.0.0.1:$(PORT)
 # rendered (settings.RELEASE).
 RELEASE ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: run test lint format migrate serve bench bench-scale clean
+.PHONY: run test lint format migrate serve bench bench-scale bench-insights clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -69,6 +69,14 @@ bench: $(BENCH_STAMP)
 # make bench-scale BENCH_ARGS="--learners 2000 --database progress_scale_2k --keep"
 bench-scale: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
+
+# Course insights' pages and CSV exports against a database bench-scale kept, e.g.
+# make bench-insights BENCH_ARGS="--database progress_scale_100k"
+# (DEBUG off serves static files from the manifest collectstatic writes).
+bench-insights: $(BENCH_STAMP)
+	DEBUG=0 SECRET_KEY=bench ALLOWED_HOSTS=testserver $(BIN)/python manage.py collectstatic \
+		--noinput --verbosity 0
+	$(BIN)/python benchmarks/insights_scale.py $(BENCH_ARGS)
 
 test: $(STAMP) $(VALIDATOR_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -25,6 +25,7 @@ lessons and achievements stay as they are):
   course's first completion, `completed_at` the last completion when every lesson is
   completed (NULL otherwise), `current_lesson` the next lesson not completed after the
   last one completed, wrapping round (NULL when complete), as `lesson_complete` leaves it;
+  `lessons_done` their count and `last_activity_at` the newest of them (course insights);
 - about 2 % of learners with a LearnerProfile in one of ten time zones (`heavy` in
   Europe/Paris);
 - 30 site-wide achievements of all five rule types (lessons in total, courses finished,
@@ -676,14 +677,25 @@ def _history_move(cursor, history: _History) -> None:
              LATERAL (SELECT CASE WHEN g = 0 THEN %s
                                   ELSE 'learner' || lpad(u.number::text, 6, '0') END
                       AS username) x
-        ORDER BY u.id;
+        ORDER BY u.id
+        """,
+        [password, HEAVY_USERNAME],
+    )
+    # No parameters below: psycopg sends several statements in one go only then (the
+    # settings turn on server-side binding, which prepares one statement at a time).
+    cursor.execute(
+        """
         SELECT setval(pg_get_serial_sequence('auth_user', 'id'), (SELECT max(id) FROM auth_user));
         DROP TABLE scale_name;
 
-        -- Every account has its row (sign-up makes it): the lock and the page token.
-        INSERT INTO accounts_learnerprofile (user_id, time_zone, page_token)
-        SELECT u.id, coalesce(l.time_zone, ''), substr(md5(u.id::text || random()::text), 1, 16)
-        FROM scale_learner l JOIN scale_uid u USING (g) ORDER BY u.id;
+        -- Every account has its row (sign-up makes it): the lock, the page token, and
+        -- accounts.usernames.username_skeleton of the (ASCII) username.
+        INSERT INTO accounts_learnerprofile (user_id, time_zone, page_token, username_skeleton)
+        SELECT u.id, coalesce(l.time_zone, ''), substr(md5(u.id::text || random()::text), 1, 16),
+               replace(replace(lower(translate(a.username, '01I|', 'olll')), 'rn', 'm'),
+                       'vv', 'w')
+        FROM scale_learner l JOIN scale_uid u USING (g) JOIN auth_user a ON a.id = u.id
+        ORDER BY u.id;
 
         -- Completion ids follow completed_at: a learner's rows lie all over the table.
         INSERT INTO courses_lessoncompletion (user_id, lesson_id, completed_at)
@@ -692,16 +704,15 @@ def _history_move(cursor, history: _History) -> None:
         ORDER BY c.completed_at, u.id, c.lesson_id;
 
         INSERT INTO courses_userprogress (user_id, course_id, current_lesson_id, started_at,
-                                          completed_at, lessons_done)
+                                          completed_at, lessons_done, last_activity_at)
         SELECT u.id, p.course_id, p.current_lesson_id, p.started_at, p.completed_at,
-               coalesce(d.n, 0)
+               coalesce(d.n, 0), d.last_at
         FROM scale_progress p JOIN scale_uid u USING (g)
-        LEFT JOIN (SELECT c.g, l.course_id, count(*) AS n
+        LEFT JOIN (SELECT c.g, l.course_id, count(*) AS n, max(c.completed_at) AS last_at
                    FROM scale_completion c JOIN courses_lesson l ON l.id = c.lesson_id
                    GROUP BY 1, 2) d ON d.g = p.g AND d.course_id = p.course_id
         ORDER BY p.started_at, u.id, p.course_id;
-        """,
-        [password, HEAVY_USERNAME],
+        """
     )
 
 
@@ -719,7 +730,7 @@ def _awards_create(cursor) -> None:
         """
         INSERT INTO achievements_userachievement (
             user_id, achievement_id, unlocked_at, announced_at, trigger, rule_snapshot,
-            reason, revoke_reason)
+            reason, revoke_reason, public_id, is_public)
         WITH nth_lesson AS (
             SELECT user_id, completed_at,
                    row_number() OVER (PARTITION BY user_id ORDER BY completed_at, id) AS n
@@ -776,7 +787,8 @@ def _awards_create(cursor) -> None:
             GROUP BY 1, 2
         )
         SELECT w.user_id, w.achievement_id, w.unlocked_at,
-               w.unlocked_at + interval '2 seconds', 'backfill', s.rule, '', ''
+               w.unlocked_at + interval '2 seconds', 'backfill', s.rule, '', '',
+               gen_random_uuid(), false
         FROM award w JOIN scale_snapshot s USING (achievement_id)
         ORDER BY w.unlocked_at, w.user_id, w.achievement_id
         """,
@@ -879,6 +891,7 @@ CHECKS = {
            OR (d.n = s.n AND p.completed_at <> d.last_at)
            OR (d.n = s.n) IS DISTINCT FROM (p.current_lesson_id IS NULL)
            OR p.lessons_done <> d.n
+           OR p.last_activity_at IS DISTINCT FROM d.last_at
     """,
     "accounts without their profile row": """
         SELECT count(*) FROM auth_user u
@@ -957,6 +970,16 @@ def scale_dataset_check() -> dict[str, int]:
             cursor.execute(query)
             found[what] = cursor.fetchone()[0]
         cursor.execute("RESET work_mem")
+        # The loader computes the skeletons in SQL; the app's own function is the judge.
+        from accounts.usernames import username_skeleton
+
+        cursor.execute(
+            "SELECT u.username, p.username_skeleton FROM auth_user u"
+            " JOIN accounts_learnerprofile p ON p.user_id = u.id"
+        )
+        found["profiles whose username skeleton is not accounts.usernames'"] = sum(
+            username_skeleton(username) != skeleton for username, skeleton in cursor.fetchall()
+        )
     return found
 
 
