@@ -9,7 +9,7 @@ lock, which replaces their token (`accounts.services.learner_lock`).
 """
 
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 
 from courses.page_cache import content_changed
@@ -28,3 +28,13 @@ def content_signals_connect(*models: type[Model]) -> None:
     for model in models:
         for signal in (post_save, post_delete):
             signal.connect(_content_changed, sender=model, dispatch_uid=f"content-{model.__name__}")
+
+
+def _instructors_changed(*, action: str, **kwargs) -> None:
+    # Cached pages hold whether their learner teaches (their insights link).
+    if action.startswith("post_"):
+        content_changed()
+
+
+def instructors_signal_connect(through: type[Model]) -> None:
+    m2m_changed.connect(_instructors_changed, sender=through, dispatch_uid="content-instructors")

@@ -43,8 +43,14 @@ def insight_course_get(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> 
     return course
 
 
+def teaches_a_course(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and Course.objects.filter(instructors=user).exists()
+    )
+
+
 def can_see_insights(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether the user sees at least one course (the navigation's link)."""
-    if sees_every_course(user=user):
-        return True
-    return insight_courses(user=user).exists()
+    return sees_every_course(user=user) or teaches_a_course(user=user)

@@ -133,6 +133,24 @@ def test_content_edits_show_on_every_learners_cached_pages(learner_client, cours
     assert "Testing, Revised" not in learner_client.get(DASHBOARD).text
 
 
+def test_naming_and_unnaming_an_instructor_shows_on_their_cached_pages(
+    learner_client, learner, course, lessons
+):
+    """The insights link is cached with the page; instructors are named without saving
+    the course (the shell, the other side of the relation), and the pages still follow."""
+    insights = f'href="{reverse("insights:overview")}"'
+    for url in (DASHBOARD, course_url(course)):
+        assert insights not in learner_client.get(url).text
+
+    learner.courses_taught.add(course)
+    for url in (DASHBOARD, course_url(course)):
+        assert insights in learner_client.get(url).text, url
+
+    course.instructors.clear()
+    for url in (DASHBOARD, course_url(course)):
+        assert insights not in learner_client.get(url).text, url
+
+
 def test_awards_revocations_and_renames_show_on_the_cached_dashboard(
     learner_client, learner, lessons, admin_user
 ):
