@@ -203,21 +203,51 @@ class UserAchievementAdmin(LargeTableAdmin, NotDeletedAloneAdmin):
     @admin.action(description="Revoke selected awards", permissions=["revoke"])
     def revoke_awards(self, request, queryset):
         """Asks why first; the awards stay listed as revoked, with who, when and why."""
-        form = RevokeForm(request.POST if "reason" in request.POST else None)
-        if form.is_valid():
-            count = achievement_awards_revoke(
-                awards=queryset, revoked_by=request.user, reason=form.cleaned_data["reason"]
-            )
-            self.message_user(request, f"Revoked {count} award(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Revoke awards",
-            "opts": self.model._meta,
-            "form": form,
-            "awards": queryset.select_related("user", "achievement"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/achievements/userachievement/revoke_confirmation.html", context
+        return revoke_with_reason(
+            self,
+            request,
+            queryset.select_related("user", "achievement"),
+            action="revoke_awards",
+            revoke=lambda rows, **by: achievement_awards_revoke(awards=rows, **by),
+            noun="award(s)",
+            explanation=(
+                "These awards will be revoked. They stay in the history, marked with your "
+                "name, the time and the reason, and the rules will not award them to these "
+                "learners again (a manual award can)."
+            ),
+            label=lambda award: f"{award.user}: {award.achievement}",
         )
+
+
+def revoke_with_reason(
+    model_admin: admin.ModelAdmin,
+    request,
+    queryset,
+    *,
+    action: str,
+    revoke,
+    noun: str,
+    explanation: str,
+    label,
+):
+    """An admin action that asks why before revoking (awards, certificates): the rows
+    stay, marked with who, when and why. `revoke(rows, revoked_by=, reason=)` returns
+    how many it revoked."""
+    form = RevokeForm(request.POST if "reason" in request.POST else None)
+    if form.is_valid():
+        count = revoke(queryset, revoked_by=request.user, reason=form.cleaned_data["reason"])
+        model_admin.message_user(request, f"Revoked {count} {noun}.", messages.SUCCESS)
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Revoke {noun.removesuffix('(s)')}s",
+        "opts": model_admin.model._meta,
+        "form": form,
+        "explanation": explanation,
+        "rows": [
+            {"pk": row.pk, "label": label(row), "revoked_at": row.revoked_at} for row in queryset
+        ],
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/achievements/revoke_confirmation.html", context)

@@ -1,8 +1,6 @@
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.contrib import admin
 
-from achievements.forms import RevokeForm
+from achievements.admin import revoke_with_reason
 from courses.admin import NotDeletedAloneAdmin
 from credentials.models import Certificate
 from credentials.services import certificates_revoke
@@ -49,21 +47,17 @@ class CertificateAdmin(NotDeletedAloneAdmin):
     @admin.action(description="Revoke selected certificates", permissions=["revoke"])
     def revoke_certificates(self, request, queryset):
         """Asks why first; the certificates stay, marked revoked with who, when and why."""
-        form = RevokeForm(request.POST if "reason" in request.POST else None)
-        if form.is_valid():
-            count = certificates_revoke(
-                certificates=queryset, revoked_by=request.user, reason=form.cleaned_data["reason"]
-            )
-            self.message_user(request, f"Revoked {count} certificate(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Revoke certificates",
-            "opts": self.model._meta,
-            "form": form,
-            "certificates": queryset.select_related("user", "course"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/credentials/certificate/revoke_confirmation.html", context
+        return revoke_with_reason(
+            self,
+            request,
+            queryset.select_related("user", "course"),
+            action="revoke_certificates",
+            revoke=lambda rows, **by: certificates_revoke(certificates=rows, **by),
+            noun="certificate(s)",
+            explanation=(
+                "These certificates will be revoked. They stay listed, marked with your name, "
+                'the time and the reason, and their pages say "Revoked" to anyone who checks '
+                "them."
+            ),
+            label=lambda c: f"{c.number}: {c.user}, {c.course}",
         )

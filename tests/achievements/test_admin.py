@@ -250,6 +250,9 @@ def test_revoke_from_the_admin_asks_why_and_keeps_the_record(admin_client, admin
     ask = admin_client.post(changelist, selection)
     assert ask.status_code == 200
     assert "Why?" in ask.text
+    # It names what will be revoked and posts back to the same action.
+    assert f"{award.user}: {award.achievement}" in ask.text
+    assert 'name="action" value="revoke_awards"' in ask.text
     blank = admin_client.post(changelist, {**selection, "reason": ""})
     assert blank.status_code == 200
     award.refresh_from_db()

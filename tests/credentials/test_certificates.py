@@ -261,6 +261,8 @@ class TestCertificatePage:
 
         asked = client.post(changelist, action)
         assert asked.status_code == 200 and b"Why?" in asked.content
+        assert f"{certificate.number}: {certificate.user}" in asked.text
+        assert 'name="action" value="revoke_certificates"' in asked.text
         assert Certificate.objects.get().revoked_at is None
         client.post(changelist, {**action, "reason": "Issued in error"})
 
