@@ -26,20 +26,10 @@ def main() -> int:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    os.environ.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL=f"{args.postgres}/{args.database}",
-        SECURE_SSL_REDIRECT="0",
-        TASK_BACKEND="immediate",
-        DJANGO_SETTINGS_MODULE="progress_site.settings",
-    )
-    os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
-    import django
+    from benchmarks.in_process import django_setup
 
-    django.setup()
+    django_setup(postgres=args.postgres, database=args.database)
     rows = measure(args.runs)
     print("| what | median s | range s | queries |")
     print("|---|--:|--|--:|")

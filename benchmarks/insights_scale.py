@@ -22,7 +22,6 @@ import json
 import os
 import re
 import resource
-import secrets
 import statistics
 import sys
 import time
@@ -63,20 +62,10 @@ def main() -> int:
         return 0
     if not args.database:
         parser.error("--database is required (or --compare)")
-    os.environ.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL=f"{args.postgres}/{args.database}",
-        SECURE_SSL_REDIRECT="0",
-        TASK_BACKEND="immediate",
-        DJANGO_SETTINGS_MODULE="progress_site.settings",
-    )
-    os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
-    import django
+    from benchmarks.in_process import django_setup
 
-    django.setup()
+    django_setup(postgres=args.postgres, database=args.database)
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     load_before = os.getloadavg()
     figures = measure(args)
