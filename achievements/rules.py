@@ -13,6 +13,7 @@ the learner's time zone) and, for streaks, the same arithmetic (`achievements.st
 so the live check and the backfill award the same learners; tests hold them to it.
 """
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import groupby
@@ -26,6 +27,8 @@ from accounts.time_zones import time_zone_get
 from achievements.models import Achievement, Rule
 from achievements.streaks import local_days, longest_streak
 from courses.models import LessonCompletion, UserProgress
+
+logger = logging.getLogger(__name__)
 
 # Rows fetched per round trip while streaming completions for a streak backfill.
 STREAK_CHUNK_SIZE = 5000
@@ -135,6 +138,16 @@ def rule_describe(achievement: Achievement) -> str:
         case Rule.STREAK_DAYS:
             return f"Lessons completed on {n} consecutive day{'s' if n != 1 else ''}"
     raise ValueError(f"Unknown rule {achievement.rule!r}")
+
+
+def rule_reached(achievement: Achievement, stats: LearnerStats) -> bool:
+    """Whether the rule is met; a rule that cannot be judged (stored outside the form)
+    is logged and skipped, never a failed completion."""
+    try:
+        return rule_progress(achievement, stats).reached
+    except (TypeError, ValueError):
+        logger.exception("Achievement %s skipped: its rule cannot be judged", achievement.id)
+        return False
 
 
 def rule_snapshot(achievement: Achievement) -> dict:

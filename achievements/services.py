@@ -21,7 +21,7 @@ from achievements.models import (
     Trigger,
     UserAchievement,
 )
-from achievements.rules import LearnerStats, rule_progress, rule_snapshot
+from achievements.rules import LearnerStats, rule_reached, rule_snapshot
 from achievements.selectors import (
     achievement_award_pending_user_ids,
     achievement_held,
@@ -96,7 +96,7 @@ def achievements_award_for_completion(
         days = min(max(streaks), STREAK_DAYS_MAX) + STREAK_WINDOW_MARGIN_DAYS
         since = completed_at - timedelta(days=days)
         stats = replace(stats, longest_streak=learner_longest_streak(user=user, since=since))
-    earned = [Achievement(**row._asdict()) for row in candidates if _reached(row, stats)]
+    earned = [Achievement(**row._asdict()) for row in candidates if rule_reached(row, stats)]
     for achievement in earned:
         if achievement.course_id:  # this course: the snapshot names it, without a query
             achievement.course = lesson.course
@@ -113,16 +113,6 @@ def achievements_award_for_completion(
 _AWARD_FIELDS = ("id", "name", "description", "icon", "rule", "threshold", "course_id")
 
 
-def _reached(achievement: Achievement, stats: LearnerStats) -> bool:
-    """Whether the rule is met; a rule that cannot be judged (stored outside the form)
-    is logged and skipped, never a failed completion."""
-    try:
-        return rule_progress(achievement, stats).reached
-    except (TypeError, ValueError):
-        logger.exception("Achievement %s skipped: its rule cannot be judged", achievement.id)
-        return False
-
-
 def achievements_award_earned(*, user: AbstractBaseUser, trigger: Trigger) -> list[Achievement]:
     """Award every active achievement the learner qualifies for on their whole history.
 
@@ -135,7 +125,7 @@ def achievements_award_earned(*, user: AbstractBaseUser, trigger: Trigger) -> li
         for achievement in Achievement.objects.filter(is_active=True)
         .exclude(unlocks__user=user)
         .select_related("course")
-        if _reached(achievement, stats)
+        if rule_reached(achievement, stats)
     ]
     return _award(user=user, achievements=earned, trigger=trigger)
 

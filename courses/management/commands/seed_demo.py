@@ -30,7 +30,7 @@ from accounts.models import LearnerProfile
 from accounts.services import learners_lock
 from accounts.usernames import username_skeleton
 from achievements.models import Achievement, Rule, Trigger, UserAchievement
-from achievements.rules import LearnerStats, rule_progress, rule_values
+from achievements.rules import LearnerStats, rule_reached, rule_values
 from achievements.services import achievement_backfill
 from achievements.streaks import local_days, longest_streak
 from courses.models import Course, Lesson, LessonCompletion, UserProgress
@@ -370,17 +370,9 @@ def qualifying_moments(
             )
             for achievement in achievements:
                 key = (user_id, achievement.pk)
-                if key not in earned and _reached(achievement, stats):
+                if key not in earned and rule_reached(achievement, stats):
                     earned[key] = (at, lesson_id)
     return earned
-
-
-def _reached(achievement: Achievement, stats: LearnerStats) -> bool:
-    # A rule stored outside the form cannot be judged: the backfill skips it too.
-    try:
-        return rule_progress(achievement, stats).reached
-    except (TypeError, ValueError):
-        return False
 
 
 class Command(BaseCommand):
